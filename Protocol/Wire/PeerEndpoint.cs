@@ -118,16 +118,16 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
                     return false;
                 }
 
+                // Bytes 0-1 hold the family in the platform's own numbering (AF_INET is 2 on Linux,
+                // not AddressFamily.InterNetworkV6's 23): the SocketAddress constructor wrote them.
                 address.Size = 16;
-                buffer[..16].Clear();
-                BinaryPrimitives.WriteUInt16LittleEndian(buffer, (ushort)AddressFamily.InterNetwork);
+                buffer[2..16].Clear();
                 BinaryPrimitives.WriteUInt16BigEndian(buffer[SockaddrPort..], Port);
                 BinaryPrimitives.WriteUInt32BigEndian(buffer[SockaddrIn4Address..], (uint)_low);
                 return true;
             case AddressFamily.InterNetworkV6:
                 address.Size = 28;
-                buffer[..28].Clear();
-                BinaryPrimitives.WriteUInt16LittleEndian(buffer, (ushort)AddressFamily.InterNetworkV6);
+                buffer[2..28].Clear();
                 BinaryPrimitives.WriteUInt16BigEndian(buffer[SockaddrPort..], Port);
                 BinaryPrimitives.WriteUInt64BigEndian(buffer[SockaddrIn6Address..], _high);
                 BinaryPrimitives.WriteUInt64BigEndian(buffer[(SockaddrIn6Address + 8)..], _low);

@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace PicoTalk.Protocol.Control;
+
+/// <summary>
+/// Source-generated JSON metadata for every control message (no reflection: the daemon and the
+/// client stay trimmable and AOT-compatible). snake_case keys; nulls are written (a status with no
+/// call says <c>"call":null</c>) except where a property opts out.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    NumberHandling = JsonNumberHandling.Strict,
+    MaxDepth = ControlLimits.MaxJsonDepth)]
+[JsonSerializable(typeof(ControlRequest))]
+[JsonSerializable(typeof(ControlReply))]
+[JsonSerializable(typeof(ControlEvent))]
+[JsonSerializable(typeof(ControlServerMessage))]
+[JsonSerializable(typeof(DialArgs))]
+[JsonSerializable(typeof(IdResult))]
+[JsonSerializable(typeof(StateResult))]
+[JsonSerializable(typeof(SubscribedResult))]
+[JsonSerializable(typeof(StatusResult))]
+[JsonSerializable(typeof(CallSummary))]
+[JsonSerializable(typeof(StateEventData))]
+[JsonSerializable(typeof(RingEventData))]
+[JsonSerializable(typeof(CallEndedEventData))]
+public sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace PicoTalk.Protocol.Control;
+
+// Typed results and arguments of the commands. Keys are snake_case (ControlJsonContext); IDs are
+// 40 lower-case hex digits (NodeId.ToString); endpoints are "HOST:PORT" (PeerEndpoint.ToString).
+
+/// <summary><c>dial</c> args: <c>{"to":"HOST:PORT" | "&lt;40 hex id&gt;" | "HOST:PORT/&lt;40 hex id&gt;"}</c>.</summary>
+public sealed record DialArgs(string To);
+
+/// <summary><c>id</c> result: <c>{"id":"&lt;40 hex&gt;"}</c>.</summary>
+public sealed record IdResult(string Id);
+
+/// <summary><c>answer</c> and <c>hangup</c> result: the state after the command.</summary>
+public sealed record StateResult(string State);
+
+/// <summary><c>events</c> result: <c>{"subscribed":true}</c>.</summary>
+public sealed record SubscribedResult(bool Subscribed);
+
+/// <summary>Media counters of the current call.</summary>
+public sealed record CallMediaCounters(long FramesSent, long FramesReceived, long Concealed);
+
+/// <summary>
+/// One call, as <c>status</c> shows it and <c>dial</c> returns it. <see cref="PeerId"/> is null
+/// while dialing a bare HOST:PORT (the key exchange has not named the peer yet); <see cref="Remote"/>
+/// is null while a dialed ID is still being looked up in the DHT.
+/// </summary>
+public sealed record CallSummary(
+    string? PeerId,
+    string? Remote,
+    string Direction,
+    string? Name,
+    [property: JsonConverter(typeof(UtcTimestampJsonConverter))] DateTimeOffset Since,
+    CallMediaCounters Media);
+
+/// <summary>
+/// <c>status</c> result. <see cref="Drops"/> maps each datagram drop reason (as its enum name) to
+/// its count.
+/// </summary>
+public sealed record StatusResult(
+    string State,
+    string Id,
+    int UdpPort,
+    string Version,
+    CallSummary? Call,
+    IReadOnlyDictionary<string, long> Drops);
+
+/// <summary><c>state</c> event data: the state machine went from <see cref="Was"/> on <see cref="On"/> to <see cref="Now"/>.</summary>
+public sealed record StateEventData(string Was, string On, string Now);
+
+/// <summary><c>ring</c> event data: an incoming call.</summary>
+public sealed record RingEventData(string PeerId, string Remote, string? Name);
+
+/// <summary><c>call_ended</c> event data; <see cref="Reason"/> is one of <see cref="CallEndReasons"/>.</summary>
+public sealed record CallEndedEventData(string Reason, string Message);

@@ -1,0 +1,88 @@
+using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Session;
+using PicoTalk.Protocol.Wire;
+
+namespace PicoTalk.Service.Calls;
+
+public enum CallDirection
+{
+    Outgoing,
+    Incoming,
+}
+
+/// <summary>Why a call ended, as the control socket names it (<c>call_ended.reason</c>).</summary>
+public enum CallEndReason
+{
+    Hangup,
+    Rejected,
+    Busy,
+    Timeout,
+    IdentityMismatch,
+    Error,
+}
+
+/// <summary>The one call the appliance has: its session, who and since when. Owned by the loop.</summary>
+public sealed class Call
+{
+    public Call(SecureSession session, CallDirection direction, DateTimeOffset since)
+    {
+        Session = session;
+        Direction = direction;
+        Since = since;
+    }
+
+    public SecureSession Session { get; }
+
+    public CallDirection Direction { get; }
+
+    public DateTimeOffset Since { get; }
+
+    /// <summary>The name the caller sent with its invite (incoming calls only).</summary>
+    public string? PeerName { get; set; }
+
+    public NodeId PeerId => Session.PeerId;
+
+    public PeerEndpoint Remote => Session.Remote;
+
+    /// <summary>Media of the call while it is <see cref="CallState.InCall"/>.</summary>
+    public ICallMedia? Media { get; set; }
+
+    /// <summary>Timestamp (TimeProvider) of the last time a signal was (re)sent.</summary>
+    public long LastSignalTimestamp { get; set; }
+
+    /// <summary>Timestamp at which the current state was entered.</summary>
+    public long StateTimestamp { get; set; }
+
+    /// <summary>Why the call is ending, set when it leaves the call states.</summary>
+    public (CallEndReason Reason, string Message)? End { get; set; }
+
+    /// <summary>The signal <see cref="CallState.Ending"/> repeats until acknowledged (Hangup or Reject).</summary>
+    public SignalKind EndingSignal { get; set; } = SignalKind.Hangup;
+}
+
+/// <summary>The media of one call: encoder and capture, receive stream and playback.</summary>
+public interface ICallMedia : IDisposable
+{
+    /// <summary>A decrypted media packet for this call (on the loop; must not allocate).</summary>
+    void OnMedia(uint sequence, ReadOnlySpan<byte> payload);
+
+    CallMediaStats Stats { get; }
+}
+
+public readonly record struct CallMediaStats(long FramesSent, long FramesReceived, long FramesPlayed, long Concealed, long FecRecovered, long Late);
+
+/// <summary>Starts the media of a call once it is answered.</summary>
+public interface ICallMediaFactory
+{
+    ICallMedia Start(SecureSession session);
+}
+
+/// <summary>What the call controller tells the rest of the daemon (the control socket's events).</summary>
+public interface ICallEvents
+{
+    void StateChanged(CallState was, CallTrigger on, CallState now);
+
+    void Ringing(Call call);
+
+    void CallEnded(Call call, CallEndReason reason, string message);
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Serialization;
+
+namespace PicoTalk.Service.Config;
+
+/// <summary>
+/// The appliance's settings as stored in <c>config.json</c> (snake_case keys). Properties are
+/// settable rather than init-only because the JSON source generator assigns every init-only property,
+/// absent ones included, which would wipe the defaults of keys a file leaves out. Every value is checked
+/// by <see cref="Validate"/>, which names the key and the reason; the command line overrides the file.
+/// </summary>
+public sealed record DaemonConfig
+{
+    /// <summary>Shown to the callee with an invite. At most <see cref="MaxNameBytes"/> bytes of UTF-8.</summary>
+    public string Name { get; set; } = "PicoTalk";
+
+    public int UdpPort { get; set; } = 5004;
+
+    /// <summary>Address to bind the UDP socket to; "::" is dual-stack IPv6 and IPv4.</summary>
+    public string Bind { get; set; } = "::";
+
+    public AudioConfig Audio { get; set; } = new();
+
+    public OpusConfig Opus { get; set; } = new();
+
+    public CallConfig Calls { get; set; } = new();
+
+    public const int MaxNameBytes = 64;
+
+    /// <summary>Every problem, each as (key, reason); empty when the config is usable.</summary>
+    public IReadOnlyList<ConfigError> Validate()
+    {
+        var errors = new List<ConfigError>();
+        if (string.IsNullOrWhiteSpace(Name) || Encoding.UTF8.GetByteCount(Name) > MaxNameBytes)
+        {
+            errors.Add(new("name", $"must be 1 to {MaxNameBytes} bytes of text"));
+        }
+
+        if (UdpPort is < 0 or > 65535)
+        {
+            errors.Add(new("udp_port", "must be 0 (any free port) to 65535"));
+        }
+
+        if (!IPAddress.TryParse(Bind, out _))
+        {
+            errors.Add(new("bind", $"'{Bind}' is not an IP address (use :: for all addresses)"));
+        }
+
+        if (string.IsNullOrWhiteSpace(Audio.Input))
+        {
+            errors.Add(new("audio.input", "must name an input device (sim, silence, wav:FILE, alsa:DEVICE)"));
+        }
+
+        if (string.IsNullOrWhiteSpace(Audio.Output))
+        {
+            errors.Add(new("audio.output", "must name an output device (sim, null, wav:FILE, alsa:DEVICE)"));
+        }
+
+        if (Audio.FrameMs is not (10 or 20))
+        {
+            errors.Add(new("audio.frame_ms", "must be 10 or 20"));
+        }
+
+        if (Audio.JitterTargetMs is < 0 or > 1000)
+        {
+            errors.Add(new("audio.jitter_target_ms", "must be 0 to 1000"));
+        }
+
+        // RFC 6716 §2.1.1: Opus runs from 6 kbit/s to 510 kbit/s.
+        if (Opus.Bitrate is < 6_000 or > 510_000)
+        {
+            errors.Add(new("opus.bitrate", "must be 6000 to 510000 bit/s"));
+        }
+
+        if (Opus.Complexity is < 0 or > 10)
+        {
+            errors.Add(new("opus.complexity", "must be 0 to 10"));
+        }
+
+        if (Opus.ExpectedLossPercent is < 0 or > 100)
+        {
+            errors.Add(new("opus.expected_loss_percent", "must be 0 to 100"));
+        }
+
+        if (Calls.RingTimeoutSeconds is < 5 or > 600)
+        {
+            errors.Add(new("calls.ring_timeout_seconds", "must be 5 to 600"));
+        }
+
+        return errors;
+    }
+}
+
+public sealed record AudioConfig
+{
+    public string Input { get; set; } = "sim";
+
+    public string Output { get; set; } = "sim";
+
+    /// <summary>Opus frame and audio period: 20 ms (default) or 10 ms for the lowest latency.</summary>
+    public int FrameMs { get; set; } = 20;
+
+    /// <summary>How much audio the jitter buffer holds before playing.</summary>
+    public int JitterTargetMs { get; set; } = 40;
+}
+
+public sealed record OpusConfig
+{
+    /// <summary>Target bitrate; 24 kbit/s is about 60 bytes per 20 ms, clear wideband speech.</summary>
+    public int Bitrate { get; set; } = 24_000;
+
+    public int Complexity { get; set; } = 5;
+
+    /// <summary>In-band forward error correction (RFC 6716 §2.1.7).</summary>
+    public bool Fec { get; set; } = true;
+
+    public int ExpectedLossPercent { get; set; } = 5;
+}
+
+public sealed record CallConfig
+{
+    public int RingTimeoutSeconds { get; set; } = 60;
+}
+
+/// <summary>One refused setting: the key (dotted path, as in the file) and why.</summary>
+public sealed record ConfigError(string Key, string Reason)
+{
+    public override string ToString() => $"{Key}: {Reason}";
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = true,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
+    AllowTrailingCommas = true)]
+[JsonSerializable(typeof(DaemonConfig))]
+internal sealed partial class ConfigJsonContext : JsonSerializerContext
+{
+}

@@ -1,0 +1,90 @@
+namespace PicoTalk.Service.Daemon;
+
+/// <summary>
+/// The <c>picotalkd</c> command line (DESIGN.md "Command line contract"; extend, never rename).
+/// Every option here overrides the same setting in the config file.
+/// </summary>
+public sealed record DaemonArguments
+{
+    public const string Usage = """
+        usage: picotalkd [--state-dir DIR] [--config FILE] [--port N] [--bind ADDR] [--control PATH]
+                         [--bootstrap HOST:PORT,...] [--no-lan-discovery] [--audio-in SPEC]
+                         [--audio-out SPEC] [--gpio SPEC] [--name NAME]
+          --state-dir DIR     identity, config and caches (default $STATE_DIRECTORY, else /var/lib/picotalkd)
+          --config FILE       settings (default DIR/config.json, created with defaults when missing)
+          --port N            UDP port for DHT, sessions and media (default 5004; 0 takes a free port)
+          --bind ADDR         address to bind (default :: = all IPv6 and IPv4 addresses)
+          --control PATH      control socket (default $RUNTIME_DIRECTORY/control.sock, else DIR/control.sock)
+          --audio-in SPEC     sim | silence | wav:FILE | alsa:DEVICE
+          --audio-out SPEC    sim | null | wav:FILE | alsa:DEVICE
+          --gpio SPEC         sim | chip:/dev/gpiochipN
+          --name NAME         the name a callee sees with the ring
+        """;
+
+    public string? StateDirectory { get; init; }
+
+    public string? ConfigFile { get; init; }
+
+    public int? Port { get; init; }
+
+    public string? Bind { get; init; }
+
+    public string? ControlPath { get; init; }
+
+    public IReadOnlyList<string> Bootstrap { get; init; } = [];
+
+    public bool NoLanDiscovery { get; init; }
+
+    public string? AudioIn { get; init; }
+
+    public string? AudioOut { get; init; }
+
+    public string? Gpio { get; init; }
+
+    public string? Name { get; init; }
+
+    public bool Help { get; init; }
+
+    /// <summary>Parses the arguments; a usage error throws <see cref="ArgumentException"/> naming the option.</summary>
+    public static DaemonArguments Parse(IReadOnlyList<string> args)
+    {
+        var result = new DaemonArguments();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            string Value()
+            {
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"{arg} needs a value");
+                }
+
+                return args[++i];
+            }
+
+            result = arg switch
+            {
+                "--state-dir" => result with { StateDirectory = Value() },
+                "--config" => result with { ConfigFile = Value() },
+                "--port" => result with { Port = ParsePort(Value()) },
+                "--bind" => result with { Bind = Value() },
+                "--control" => result with { ControlPath = Value() },
+                "--bootstrap" => result with { Bootstrap = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--no-lan-discovery" => result with { NoLanDiscovery = true },
+                "--audio-in" => result with { AudioIn = Value() },
+                "--audio-out" => result with { AudioOut = Value() },
+                "--gpio" => result with { Gpio = Value() },
+                "--name" => result with { Name = Value() },
+                "-h" or "--help" => result with { Help = true },
+                _ => throw new ArgumentException($"unknown option '{arg}'"),
+            };
+        }
+
+        return result;
+    }
+
+    private static int ParsePort(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, null, out int port) && port <= 65535
+            ? port
+            : throw new ArgumentException($"--port: '{text}' is not a port number (0 to 65535)");
+}

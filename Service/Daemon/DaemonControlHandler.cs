@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Sockets;
+using PicoTalk.Protocol.Control;
+using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Wire;
+using PicoTalk.Service.Calls;
+using PicoTalk.Service.Control;
+
+namespace PicoTalk.Service.Daemon;
+
+/// <summary>
+/// The daemon's answers to control commands. Each command that reads or changes state runs on the
+/// event loop (<see cref="Loop.EventLoop.InvokeAsync{T}"/>); name resolution for <c>dial</c> runs off it.
+/// </summary>
+internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHandler
+{
+    public async Task<ControlReply> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
+    {
+        switch (request.Cmd)
+        {
+            case ControlCommands.Id:
+                return ControlReply.Success(request.Id, new IdResult(daemon.Id.ToString()), ControlJsonContext.Default.IdResult);
+            case ControlCommands.Status:
+                return await daemon.Loop.InvokeAsync(() =>
+                    ControlReply.Success(request.Id, Status(), ControlJsonContext.Default.StatusResult)).ConfigureAwait(false);
+            case ControlCommands.Dial:
+                return await DialAsync(request, cancellationToken).ConfigureAwait(false);
+            case ControlCommands.Answer:
+                return await Command(request, c => c.Answer()).ConfigureAwait(false);
+            case ControlCommands.Hangup:
+                return await Command(request, c => c.Hangup()).ConfigureAwait(false);
+            default:
+                return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
+        }
+    }
+
+    private Task<ControlReply> Command(ControlRequest request, Func<CallController, CallCommandResult> command) =>
+        daemon.Loop.InvokeAsync(() =>
+        {
+            var result = command(daemon.Calls);
+            return result.Success
+                ? ControlReply.Success(request.Id, new StateResult(daemon.Calls.State.WireName()), ControlJsonContext.Default.StateResult)
+                : ControlReply.Failure(request.Id, result.ErrorCode!, result.Message!);
+        });
+
+    private async Task<ControlReply> DialAsync(ControlRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.TryReadArgs(ControlJsonContext.Default.DialArgs, out var args, out string problem) || string.IsNullOrWhiteSpace(args!.To))
+        {
+            return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument,
+                problem.Length > 0 ? problem : "dial needs args.to: HOST:PORT or HOST:PORT/ID");
+        }
+
+        var (target, error) = await ResolveAsync(args.To.Trim(), cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument, error);
+        }
+
+        return await daemon.Loop.InvokeAsync(() =>
+        {
+            var result = daemon.Calls.Dial(target.Remote, target.Id);
+            return result.Success
+                ? ControlReply.Success(request.Id, Summary(daemon.Calls.Current!), ControlJsonContext.Default.CallSummary)
+                : ControlReply.Failure(request.Id, result.ErrorCode!, result.Message!);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>"HOST:PORT" or "HOST:PORT/ID" (HOST a name, an IPv4 address or [IPv6]).</summary>
+    internal static async Task<((PeerEndpoint Remote, NodeId Id) Target, string? Error)> ResolveAsync(string to, CancellationToken cancellationToken)
+    {
+        var id = NodeId.Zero;
+        string address = to;
+        int slash = to.LastIndexOf('/');
+        if (slash >= 0)
+        {
+            if (!NodeId.TryParse(to.AsSpan(slash + 1), out id))
+            {
+                return (default, $"'{to[(slash + 1)..]}' is not a {NodeId.HexLength}-hex-digit ID");
+            }
+
+            address = to[..slash];
+        }
+        else if (NodeId.TryParse(to, out _))
+        {
+            return (default, "dialing by ID alone needs the DHT routing layer, which this version does not have yet; dial HOST:PORT or HOST:PORT/ID");
+        }
+
+        if (PeerEndpoint.TryParse(address, out var endpoint))
+        {
+            return ((endpoint, id), null);
+        }
+
+        int colon = address.LastIndexOf(':');
+        if (colon <= 0 || !ushort.TryParse(address.AsSpan(colon + 1), out ushort port) || port == 0)
+        {
+            return (default, $"'{to}' is not HOST:PORT or HOST:PORT/ID");
+        }
+
+        string host = address[..colon].Trim('[', ']');
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault();
+            return chosen is null
+                ? (default, $"'{host}' has no address")
+                : ((PeerEndpoint.FromIPEndPoint(new IPEndPoint(chosen, port)), id), null);
+        }
+        catch (SocketException e)
+        {
+            return (default, $"cannot resolve '{host}': {e.Message}");
+        }
+    }
+
+    private StatusResult Status()
+    {
+        var call = daemon.Calls.Current;
+        return new StatusResult(daemon.Calls.State.WireName(), daemon.Id.ToString(), daemon.UdpPort, ThisAssembly.Version,
+            call is null ? null : Summary(call), daemon.Drops.Snapshot());
+    }
+
+    private static CallSummary Summary(Call call)
+    {
+        var stats = call.Media?.Stats ?? default;
+        return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote.ToString(),
+            call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
+            new CallMediaCounters(stats.FramesSent, stats.FramesReceived, stats.Concealed));
+    }
+}
+
+internal static class ThisAssembly
+{
+    public static readonly string Version =
+        typeof(ThisAssembly).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

@@ -1,0 +1,210 @@
+using PicoTalk.Hal.Audio;
+using PicoTalk.Protocol.Media;
+using PicoTalk.Protocol.Session;
+using PicoTalk.Service.Calls;
+using PicoTalk.Service.Loop;
+
+namespace PicoTalk.Service.Media;
+
+/// <summary>
+/// The media of one call between the sound devices and the session (the paper's media layer):
+/// <code>
+///  capture thread:  source.Read ─▶ frame slot ─▶ (post) ─▶ loop: Opus encode ─▶ seal ─▶ UDP
+///  loop:            UDP ─▶ open ─▶ OnMedia ─▶ ReceiveStream.Push (jitter buffer)
+///  playback thread: ReceiveStream.ReadFrame (decode / FEC / conceal) ─▶ sink.Write
+/// </code>
+/// Each device's blocking call paces its own thread, so capture and playback never wait for each
+/// other and capture is never confused with playback. The encoder and the session are touched only
+/// on the loop; the receive stream is the one object both sides share (it locks inside). Nothing on
+/// this path allocates per frame.
+/// </summary>
+public sealed class DeviceCallMedia : ICallMedia
+{
+    /// <summary>Captured frames that may wait for the loop; when all are taken the oldest capture is dropped.</summary>
+    private const int SlotCount = 8;
+
+    private readonly EventLoop _loop;
+    private readonly SecureSession _session;
+    private readonly IAudioSource _source;
+    private readonly IAudioSink _sink;
+    private readonly OpusEncoder _encoder;
+    private readonly ReceiveStream _receive;
+    private readonly CaptureSlot[] _slots;
+    private readonly byte[] _packet = new byte[MediaConstants.MaxPacketBytes];
+    private readonly Thread _captureThread;
+    private readonly Thread _playbackThread;
+    private readonly Action<string> _log;
+    private volatile bool _stopping;
+    private long _framesSent;
+    private long _framesReceived;
+    private long _captureDrops;
+
+    public DeviceCallMedia(EventLoop loop, SecureSession session, IAudioSource source, IAudioSink sink,
+        OpusEncoderSettings encoderSettings, int jitterTargetFrames, Action<string> log)
+    {
+        _loop = loop;
+        _session = session;
+        _source = source;
+        _sink = sink;
+        _log = log;
+        _encoder = new OpusEncoder(encoderSettings);
+        _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, jitterTargetFrames);
+        int samples = encoderSettings.FrameSamples;
+        if (source.FrameSamples != samples || sink.FrameSamples != samples)
+        {
+            throw new ArgumentException($"devices deliver {source.FrameSamples}/{sink.FrameSamples} samples per period; the codec needs {samples}");
+        }
+
+        _slots = new CaptureSlot[SlotCount];
+        for (int i = 0; i < SlotCount; i++)
+        {
+            _slots[i] = new CaptureSlot(this, samples);
+        }
+
+        _captureThread = new Thread(CaptureLoop) { Name = "picotalk-capture", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        _playbackThread = new Thread(PlaybackLoop) { Name = "picotalk-playback", IsBackground = true, Priority = ThreadPriority.AboveNormal };
+        _captureThread.Start();
+        _playbackThread.Start();
+    }
+
+    public CallMediaStats Stats
+    {
+        get
+        {
+            var r = _receive.Stats;
+            return new CallMediaStats(Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
+                r.FramesPlayed, r.FramesConcealed, r.FecRecovered, r.Late);
+        }
+    }
+
+    public MediaStats ReceiveStats => _receive.Stats;
+
+    public long CaptureDrops => Interlocked.Read(ref _captureDrops);
+
+    public void OnMedia(uint sequence, ReadOnlySpan<byte> payload)
+    {
+        Interlocked.Increment(ref _framesReceived);
+        _receive.Push(sequence, payload);
+    }
+
+    private void CaptureLoop()
+    {
+        int next = 0;
+        try
+        {
+            while (!_stopping)
+            {
+                var slot = _slots[next];
+                if (Volatile.Read(ref slot.Busy) != 0)
+                {
+                    // The loop has not caught up with SlotCount frames: capture into the slot anyway
+                    // would race the encoder, so skip this period's audio (counted).
+                    Interlocked.Increment(ref _captureDrops);
+                    if (!_source.Read(slot.Scratch))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (!_source.Read(slot.Pcm))
+                {
+                    return;
+                }
+
+                Volatile.Write(ref slot.Busy, 1);
+                if (!_loop.TryPost(slot))
+                {
+                    Volatile.Write(ref slot.Busy, 0);
+                    Interlocked.Increment(ref _captureDrops);
+                }
+
+                next = (next + 1) % SlotCount;
+            }
+        }
+        catch (Exception e) when (!_stopping)
+        {
+            _log($"media: capture stopped: {e.Message}");
+        }
+    }
+
+    private void PlaybackLoop()
+    {
+        var pcm = new short[_sink.FrameSamples];
+        try
+        {
+            while (!_stopping)
+            {
+                _receive.ReadFrame(pcm);
+                if (!_sink.Write(pcm))
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (!_stopping)
+        {
+            _log($"media: playback stopped: {e.Message}");
+        }
+    }
+
+    /// <summary>On the loop: encode a captured frame and send it.</summary>
+    private void EncodeAndSend(short[] pcm)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        int length = _encoder.Encode(pcm, _packet);
+        if (_session.TrySendMedia(_packet.AsSpan(0, length)))
+        {
+            Interlocked.Increment(ref _framesSent);
+        }
+    }
+
+    /// <summary>Stops both threads (each finishes its current period), then closes the devices.
+    /// Called on the loop, so no encode is running meanwhile.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        bool captureDone = _captureThread.Join(TimeSpan.FromMilliseconds(200));
+        bool playbackDone = _playbackThread.Join(TimeSpan.FromMilliseconds(200));
+        // A device that blocks longer (a stalled sound card) is woken by closing it.
+        _source.Dispose();
+        _sink.Dispose();
+        if (!captureDone)
+        {
+            _captureThread.Join(TimeSpan.FromSeconds(1));
+        }
+
+        if (!playbackDone)
+        {
+            _playbackThread.Join(TimeSpan.FromSeconds(1));
+        }
+
+        _encoder.Dispose();
+        _receive.Dispose();
+    }
+
+    /// <summary>A captured frame on its way to the loop; preallocated so posting allocates nothing.</summary>
+    private sealed class CaptureSlot(DeviceCallMedia owner, int samples) : ILoopWork
+    {
+        public readonly short[] Pcm = new short[samples];
+        public readonly short[] Scratch = new short[samples];
+        public int Busy;
+
+        public void Execute()
+        {
+            try
+            {
+                owner.EncodeAndSend(Pcm);
+            }
+            finally
+            {
+                Volatile.Write(ref Busy, 0);
+            }
+        }
+    }
+}

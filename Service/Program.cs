@@ -1,0 +1,111 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using PicoTalk.Hal.Audio;
+using PicoTalk.Service.Config;
+using PicoTalk.Service.Daemon;
+
+namespace PicoTalk.Service;
+
+/// <summary><c>picotalkd</c>: resolves the settings, starts the daemon, runs until SIGTERM or SIGINT.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var time = TimeProvider.System;
+        var log = DaemonLog.ForConsole(time);
+        DaemonArguments arguments;
+        try
+        {
+            arguments = DaemonArguments.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"picotalkd: {e.Message}");
+            Console.Error.WriteLine(DaemonArguments.Usage);
+            return 2;
+        }
+
+        if (arguments.Help)
+        {
+            Console.WriteLine(DaemonArguments.Usage);
+            return 0;
+        }
+
+        DaemonSettings settings;
+        try
+        {
+            settings = Resolve(arguments);
+        }
+        catch (Exception e) when (e is ConfigException or ArgumentException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            log.Error(e.Message);
+            return 2;
+        }
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+
+        PicoTalkDaemon daemon;
+        try
+        {
+            daemon = PicoTalkDaemon.Start(settings, log, time);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            log.Error($"cannot start: {e.Message}");
+            return 1;
+        }
+
+        await stop.Task.ConfigureAwait(false);
+        log.Info("stopping");
+        await daemon.DisposeAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>State directory, config file, then the command line over the config's values.</summary>
+    internal static DaemonSettings Resolve(DaemonArguments arguments)
+    {
+        string state = arguments.StateDirectory
+            ?? Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0]
+            ?? "/var/lib/picotalkd";
+        state = Path.GetFullPath(state);
+        Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        string configPath = Path.GetFullPath(arguments.ConfigFile ?? Path.Combine(state, ConfigStore.FileName));
+        var config = ConfigStore.LoadOrCreate(configPath);
+        config = config with
+        {
+            UdpPort = arguments.Port ?? config.UdpPort,
+            Bind = arguments.Bind ?? config.Bind,
+            Name = arguments.Name ?? config.Name,
+            Audio = config.Audio with
+            {
+                Input = arguments.AudioIn ?? config.Audio.Input,
+                Output = arguments.AudioOut ?? config.Audio.Output,
+            },
+        };
+        var errors = config.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ConfigException("command line", errors);
+        }
+
+        string runtime = Environment.GetEnvironmentVariable("RUNTIME_DIRECTORY")?.Split(':')[0] ?? state;
+        string control = Path.GetFullPath(arguments.ControlPath ?? Path.Combine(runtime, "control.sock"));
+        return new DaemonSettings(state, configPath, control, config, IPAddress.Parse(config.Bind),
+            ParseDevice("audio.input", config.Audio.Input), ParseDevice("audio.output", config.Audio.Output));
+    }
+
+    private static AudioDeviceSpec ParseDevice(string key, string spec)
+    {
+        try
+        {
+            return AudioDeviceSpec.Parse(spec);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigException("settings", [new ConfigError(key, e.Message)]);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using PicoTalk.Protocol.Control;
+
+namespace PicoTalk.Ui;
+
+/// <summary>
+/// The default, human-readable output of each command: one "key: value" per line, e.g.
+/// <c>state: in_call</c> and <c>peer: &lt;id&gt; at 127.0.0.1:40000</c>. <c>--json</c> bypasses it.
+/// </summary>
+public static class HumanOutput
+{
+    public static void WriteStatus(TextWriter output, StatusResult status)
+    {
+        output.WriteLine($"state: {status.State}");
+        output.WriteLine($"id: {status.Id}");
+        output.WriteLine($"udp port: {status.UdpPort}");
+        output.WriteLine($"version: {status.Version}");
+        if (status.Call is { } call)
+        {
+            WriteCall(output, call);
+        }
+        else
+        {
+            output.WriteLine("call: none");
+        }
+
+        output.WriteLine(status.Drops.Count == 0
+            ? "drops: none"
+            : "drops: " + string.Join(", ", status.Drops.Select(d => $"{d.Key} {d.Value}")));
+    }
+
+    public static void WriteCall(TextWriter output, CallSummary call)
+    {
+        output.WriteLine($"peer: {call.PeerId ?? "(not known yet)"} at {call.Remote ?? "(looking up)"}");
+        if (!string.IsNullOrEmpty(call.Name))
+        {
+            output.WriteLine($"name: {call.Name}");
+        }
+
+        output.WriteLine($"direction: {call.Direction}");
+        output.WriteLine($"since: {call.Since.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+        output.WriteLine($"media: {call.Media.FramesSent} frames sent, {call.Media.FramesReceived} received, {call.Media.Concealed} concealed");
+    }
+
+    /// <summary>One line per event; an event this client does not know is shown with its raw data.</summary>
+    public static void WriteEvent(TextWriter output, ControlEvent evt)
+    {
+        try
+        {
+            switch (evt.Event)
+            {
+                case ControlEventNames.State:
+                    var state = evt.ReadData(ControlJsonContext.Default.StateEventData);
+                    output.WriteLine($"state: {state.Was} -> {state.Now} (on {state.On})");
+                    return;
+                case ControlEventNames.Ring:
+                    var ring = evt.ReadData(ControlJsonContext.Default.RingEventData);
+                    output.WriteLine(string.IsNullOrEmpty(ring.Name)
+                        ? $"ring: {ring.PeerId} at {ring.Remote}"
+                        : $"ring: {ring.PeerId} at {ring.Remote} ({ring.Name})");
+                    return;
+                case ControlEventNames.CallEnded:
+                    var ended = evt.ReadData(ControlJsonContext.Default.CallEndedEventData);
+                    output.WriteLine(string.IsNullOrEmpty(ended.Message)
+                        ? $"call ended: {ended.Reason}"
+                        : $"call ended: {ended.Reason}: {ended.Message}");
+                    return;
+            }
+        }
+        catch (JsonException)
+        {
+            // A newer daemon may shape the data differently: fall through to the raw form.
+        }
+
+        output.WriteLine($"{evt.Event}: {evt.Data.GetRawText()}");
+    }
+}

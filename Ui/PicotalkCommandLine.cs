@@ -1,0 +1,225 @@
+using System.Text.Json;
+using PicoTalk.Protocol.Control;
+
+namespace PicoTalk.Ui;
+
+/// <summary>Exit codes of <c>picotalk</c> (DESIGN.md "Command line contract").</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+
+    /// <summary>The daemon answered <c>"ok":false</c>.</summary>
+    public const int DaemonRefused = 1;
+
+    /// <summary>Bad usage, or no (working) daemon at the socket path.</summary>
+    public const int UsageOrNoDaemon = 2;
+}
+
+/// <summary>
+/// The <c>picotalk</c> command line client of the control socket. Runs in-process over any pair
+/// of writers so tests drive it directly; <see cref="ConsoleEntry"/> binds it to the console.
+/// </summary>
+public sealed class PicotalkCommandLine
+{
+    /// <summary>How long to wait for the daemon's reply before calling it unresponsive.</summary>
+    public static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+
+    public const string Usage = """
+        usage: picotalk [--control PATH] <command> [args] [--json]
+
+        commands:
+          status              the daemon's state, identity and current call
+          id                  this appliance's ID (40 hex digits)
+          dial <ID|HOST:PORT> call an appliance by ID, address, or HOST:PORT/ID
+          answer              answer the ringing call
+          hangup              end or reject the current call
+          events              print events as they happen until the daemon stops or Ctrl-C
+
+        options:
+          --control PATH      control socket (default: $PICOTALK_CONTROL, else
+                              $RUNTIME_DIRECTORY/control.sock, else /run/picotalkd/control.sock)
+          --json              print the daemon's result object as JSON (for events: the
+                              subscription's result, then one line per event)
+          -h, --help          show this help
+
+        exit codes: 0 ok, 1 the daemon said no, 2 bad usage or no daemon
+        """;
+
+    // Commands this client knows and how many operands each takes.
+    private static readonly Dictionary<string, int> Operands = new(StringComparer.Ordinal)
+    {
+        [ControlCommands.Status] = 0,
+        [ControlCommands.Id] = 0,
+        [ControlCommands.Dial] = 1,
+        [ControlCommands.Answer] = 0,
+        [ControlCommands.Hangup] = 0,
+        [ControlCommands.Events] = 0,
+    };
+
+    private readonly TextWriter _stdout;
+    private readonly TextWriter _stderr;
+    private readonly Func<string, string?> _environment;
+    private readonly TimeProvider _time;
+
+    public PicotalkCommandLine(TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null, TimeProvider? time = null)
+    {
+        _stdout = stdout;
+        _stderr = stderr;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs one invocation and returns its exit code; <paramref name="cancellationToken"/> is Ctrl-C.</summary>
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken = default)
+    {
+        if (!CommandLineArguments.TryParse(args, out var parsed, out string parseError))
+        {
+            return UsageError(parseError);
+        }
+
+        if (parsed!.Help)
+        {
+            _stdout.WriteLine(Usage);
+            return ExitCodes.Ok;
+        }
+
+        if (parsed.Command is not { } command)
+        {
+            return UsageError("no command given");
+        }
+
+        if (!Operands.TryGetValue(command, out int operandCount))
+        {
+            return UsageError($"unknown command '{command}'");
+        }
+
+        if (parsed.Operands.Count != operandCount)
+        {
+            return UsageError(operandCount == 0
+                ? $"'{command}' takes no arguments"
+                : $"'{command}' takes {operandCount} argument(s), got {parsed.Operands.Count}");
+        }
+
+        string path = ControlSocketPath.Resolve(parsed.ControlPath, _environment);
+        // Armed before connecting, so the whole exchange with the daemon is bounded.
+        using var replyTimeout = new CancellationTokenSource(ReplyTimeout, _time);
+        using var untilReply = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, replyTimeout.Token);
+        try
+        {
+            await using var client = await ControlClient.ConnectAsync(path, untilReply.Token).ConfigureAwait(false);
+            var reply = await client.RequestAsync(command, Arguments(command, parsed.Operands), untilReply.Token).ConfigureAwait(false);
+            if (!reply.Ok)
+            {
+                _stderr.WriteLine($"error: {reply.Error!.Code}: {reply.Error.Message}");
+                return ExitCodes.DaemonRefused;
+            }
+
+            if (command == ControlCommands.Events)
+            {
+                // With --json the subscription's own result comes first, so a script knows that
+                // no event after this line can be missed.
+                if (parsed.Json)
+                {
+                    _stdout.WriteLine(reply.Result!.Value.GetRawText());
+                    await _stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+
+                return await PrintEventsAsync(client, parsed.Json, cancellationToken).ConfigureAwait(false);
+            }
+
+            Print(command, reply, parsed.Json);
+            return ExitCodes.Ok;
+        }
+        catch (ControlUnavailableException e)
+        {
+            _stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.UsageOrNoDaemon;
+        }
+        catch (ControlProtocolException e)
+        {
+            _stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.UsageOrNoDaemon;
+        }
+        catch (JsonException e)
+        {
+            _stderr.WriteLine($"error: picotalkd at {path} sent a result this client cannot read: {e.Message}");
+            return ExitCodes.UsageOrNoDaemon;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _stderr.WriteLine("error: interrupted before picotalkd replied");
+            return ExitCodes.UsageOrNoDaemon;
+        }
+        catch (OperationCanceledException) when (replyTimeout.IsCancellationRequested)
+        {
+            _stderr.WriteLine($"error: picotalkd at {path} did not reply within {ReplyTimeout.TotalSeconds:0} s");
+            return ExitCodes.UsageOrNoDaemon;
+        }
+    }
+
+    private static JsonElement? Arguments(string command, IReadOnlyList<string> operands) => command switch
+    {
+        ControlCommands.Dial => JsonSerializer.SerializeToElement(new DialArgs(operands[0]), ControlJsonContext.Default.DialArgs),
+        _ => null,
+    };
+
+    private void Print(string command, ControlReply reply, bool json)
+    {
+        if (json)
+        {
+            _stdout.WriteLine(reply.Result!.Value.GetRawText());
+            return;
+        }
+
+        switch (command)
+        {
+            case ControlCommands.Status:
+                HumanOutput.WriteStatus(_stdout, reply.ReadResult(ControlJsonContext.Default.StatusResult));
+                break;
+            case ControlCommands.Id:
+                // The bare ID, so that $(picotalk id) is the ID.
+                _stdout.WriteLine(reply.ReadResult(ControlJsonContext.Default.IdResult).Id);
+                break;
+            case ControlCommands.Dial:
+                HumanOutput.WriteCall(_stdout, reply.ReadResult(ControlJsonContext.Default.CallSummary));
+                break;
+            default:
+                _stdout.WriteLine($"state: {reply.ReadResult(ControlJsonContext.Default.StateResult).State}");
+                break;
+        }
+    }
+
+    /// <summary>Prints events until the daemon closes the connection (exit 0) or Ctrl-C (exit 0).</summary>
+    private async Task<int> PrintEventsAsync(ControlClient client, bool json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await client.ReadEventAsync(cancellationToken).ConfigureAwait(false) is { } evt)
+            {
+                if (json)
+                {
+                    _stdout.Write(System.Text.Encoding.UTF8.GetString(ControlLines.Encode(evt)));
+                }
+                else
+                {
+                    HumanOutput.WriteEvent(_stdout, evt);
+                }
+
+                await _stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C is how a user stops watching.
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private int UsageError(string message)
+    {
+        _stderr.WriteLine($"picotalk: {message}");
+        _stderr.WriteLine("run 'picotalk --help' for usage");
+        return ExitCodes.UsageOrNoDaemon;
+    }
+}

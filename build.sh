@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# PicoTalk Appliance build entry point. Everything a fresh Debian machine with the .NET SDK needs is
+# installed from here, so nothing done by hand is ever load-bearing.
+#
+#   ./build.sh run [N]         run appliance N (default 1) with simulated hardware where there is none
+#   ./build.sh picotalk [N] …  the command line client of appliance N (e.g. ./build.sh picotalk 2 status)
+#   ./build.sh test            install what is missing, build, run every test project, print totals
+#   ./build.sh deps | build | bench
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Runtime libraries of the appliance, and the tools its tests use to make speech.
+RUNTIME_PACKAGES=(libopus0 libsodium23 libspeexdsp1 libasound2)
+TEST_PACKAGES=(espeak-ng sox)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+# Installs the named Debian packages that are not installed yet; no network when all are present.
+apt_ensure() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+cmd_deps() {
+  command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required (https://dot.net)"; exit 2; }
+  apt_ensure "${RUNTIME_PACKAGES[@]}" "$@"
+}
+
+cmd_build() {
+  local config=${1:-Debug}
+  log "building ($config)"
+  dotnet build picotalk-appliance.sln -c "$config" -nologo -clp:ErrorsOnly -v:q
+}
+
+cmd_test() {
+  cmd_deps "${TEST_PACKAGES[@]}"
+  cmd_build Debug
+  log "testing"
+  local out; out=$(mktemp)
+  local rc=0
+  # Test projects run one after another: the integration tests time real calls, and two cores
+  # shared with other test processes would make those timings noisy.
+  dotnet test picotalk-appliance.sln --no-build -c Debug -nologo -m:1 "$@" 2>&1 | tee "$out" || rc=$?
+  # Sum every project's "Failed: a, Passed: b, Skipped: c" summary into the one closing line.
+  awk '
+    /(Passed|Failed)! +- +Failed:/ {
+      gsub(/,/, " ");
+      for (i = 1; i <= NF; i++) {
+        if ($i == "Failed:")  f += $(i+1);
+        if ($i == "Passed:")  p += $(i+1);
+        if ($i == "Skipped:") s += $(i+1);
+      }
+      n++;
+    }
+    END {
+      line = sprintf("%d passed, %d failed", p, f);
+      if (s > 0) line = line sprintf(", %d skipped", s);
+      print line;
+    }' "$out"
+  rm -f "$out"
+  return $rc
+}
+
+# Appliance N keeps its state in .state/N and listens on UDP 5003+N.
+instance_dir() { echo "$ROOT/.state/${1:-1}"; }
+
+cmd_run() {
+  local n=1
+  [[ ${1:-} =~ ^[0-9]+$ ]] && { n=$1; shift; }
+  cmd_deps
+  cmd_build Debug >/dev/null
+  local state; state=$(instance_dir "$n")
+  mkdir -p "$state"
+  local port=$((5003 + n))
+  local audio_in=sim audio_out=sim gpio=sim
+  if [[ -e /dev/gpiochip0 ]]; then gpio=chip:/dev/gpiochip0; fi
+  cat >&2 <<MSG
+
+PicoTalk appliance $n: state in ${state#"$ROOT"/}, UDP port $port, audio $audio_in/$audio_out, GPIO $gpio.
+From a second terminal:
+  ./build.sh picotalk $n status                      # what appliance $n is doing
+  ./build.sh run $((n + 1))                               # start a second appliance, then
+  ./build.sh picotalk $((n + 1)) dial 127.0.0.1:$port        # call this one from it
+  ./build.sh picotalk $n answer                      # answer here;  ... hangup to end
+Stop with Ctrl-C.
+
+MSG
+  exec dotnet "Service/bin/Debug/net10.0/picotalkd.dll" --state-dir "$state" --port "$port" \
+    --control "$state/control.sock" --audio-in "$audio_in" --audio-out "$audio_out" --gpio "$gpio" "$@"
+}
+
+cmd_picotalk() {
+  local n=1
+  [[ ${1:-} =~ ^[0-9]+$ ]] && { n=$1; shift; }
+  [[ -f Ui/bin/Debug/net10.0/picotalk.dll ]] || cmd_build Debug >/dev/null
+  exec dotnet "Ui/bin/Debug/net10.0/picotalk.dll" --control "$(instance_dir "$n")/control.sock" "$@"
+}
+
+cmd_bench() {
+  cmd_deps "${TEST_PACKAGES[@]}"
+  log "building benchmarks (Release)"
+  dotnet build tests/Bench/Bench.csproj -c Release -nologo -clp:ErrorsOnly -v:q
+  dotnet "tests/Bench/bin/Release/net10.0/PicoTalk.Bench.dll" "$@"
+}
+
+case "${1:-help}" in
+  deps) shift; cmd_deps "$@" ;;
+  build) shift; cmd_deps; cmd_build "${1:-Debug}" ;;
+  test) shift; cmd_test "$@" ;;
+  run) shift; cmd_run "$@" ;;
+  picotalk) shift; cmd_picotalk "$@" ;;
+  bench) shift; cmd_bench "$@" ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

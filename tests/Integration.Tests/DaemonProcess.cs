@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+
+namespace PicoTalk.Integration.Tests;
+
+/// <summary>
+/// A real <c>picotalkd</c> process for integration tests: started from the build output with
+/// <c>--port 0</c>, its stdout read line by line, stopped with SIGTERM (and SIGKILL if it hangs).
+/// </summary>
+public sealed partial class DaemonProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _log = new();
+
+    private DaemonProcess(Process process, string stateDirectory)
+    {
+        _process = process;
+        StateDirectory = stateDirectory;
+    }
+
+    public string StateDirectory { get; }
+
+    public string Id { get; private set; } = "";
+
+    public int UdpPort { get; private set; }
+
+    public string ControlPath { get; private set; } = "";
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the daemon printed so far (for failure messages).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_log)
+            {
+                return string.Join('\n', _log);
+            }
+        }
+    }
+
+    public static async Task<DaemonProcess> StartAsync(string stateDirectory, params string[] extraArgs)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Binaries.Daemon);
+        foreach (string arg in new[] { "--state-dir", stateDirectory, "--port", "0", "--bind", "127.0.0.1",
+                     "--control", Path.Combine(stateDirectory, "control.sock") }.Concat(extraArgs))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("JOURNAL_STREAM");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start picotalkd");
+        var daemon = new DaemonProcess(process, stateDirectory);
+        process.OutputDataReceived += (_, e) => daemon.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => daemon.OnLine(e.Data is null ? null : "stderr: " + e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var ready = await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(30));
+        daemon.Id = ready.Groups["id"].Value;
+        daemon.UdpPort = int.Parse(ready.Groups["udp"].Value);
+        daemon.ControlPath = ready.Groups["control"].Value;
+        return daemon;
+    }
+
+    [GeneratedRegex(@"^ready id=(?<id>[0-9a-f]{40}) udp=(?<udp>\d+) control=(?<control>\S+)$")]
+    private static partial Regex ReadyLine();
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            _lines.Writer.TryComplete();
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.Add(line);
+        }
+
+        _lines.Writer.TryWrite(line);
+    }
+
+    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await foreach (string line in _lines.Reader.ReadAllAsync(cts.Token))
+            {
+                var match = pattern.Match(line);
+                if (match.Success)
+                {
+                    return match;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        throw new TimeoutException($"picotalkd did not print /{pattern}/ within {timeout.TotalSeconds} s; it printed:\n{Output}");
+    }
+
+    /// <summary>Runs the <c>picotalk</c> client against this daemon.</summary>
+    public Task<CliResult> CliAsync(params string[] args) => Cli.RunAsync(["--control", ControlPath, .. args]);
+
+    /// <summary>SIGTERM, as systemd stops it; the exit code it returned.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            _ = Kill(_process.Id, SigTerm);
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"picotalkd did not stop within {timeout.TotalSeconds} s of SIGTERM:\n{Output}");
+            }
+        }
+
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                await StopAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
+
+/// <summary>Runs the real <c>picotalk</c> command line client as a process.</summary>
+public static class Cli
+{
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Binaries.Client);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(cts.Token);
+        return new CliResult(process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+    }
+}
+
+/// <summary>Where the built daemon and client are: copied next to this test assembly by the
+/// project references.</summary>
+public static class Binaries
+{
+    public static string Daemon => Find("picotalkd.dll");
+
+    public static string Client => Find("picotalk.dll");
+
+    private static string Find(string name)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not beside the tests; build the solution first", path);
+    }
+}

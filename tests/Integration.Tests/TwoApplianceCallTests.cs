@@ -1,0 +1,135 @@
+using System.Text.Json;
+using PicoTalk.Hal.Audio;
+using PicoTalk.Protocol.Media;
+using PicoTalk.TestSupport;
+using Xunit.Abstractions;
+
+namespace PicoTalk.Integration.Tests;
+
+/// <summary>
+/// The foundation's promise, end to end with real processes on loopback: two <c>picotalkd</c>
+/// daemons hold a full-duplex encrypted Opus call set up and run from the <c>picotalk</c> client,
+/// and what each side hears is what the other side's microphone (a WAV of generated speech) said.
+/// </summary>
+public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly TempDirectory _dir = new("picotalk-call-");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_dials_B_B_answers_five_seconds_flow_both_ways_A_hangs_up()
+    {
+        // Different speech each way (about 9 s each, longer than the call), so a swapped capture and
+        // playback, or audio looped back to its sender, would be caught.
+        string speechA = Speech.WavFile(Speech.CallerSentence + " The van is parked outside and the driver needs a signature.");
+        string speechB = Speech.WavFile(Speech.CalleeSentence + " If nobody answers, leave it with the neighbour at number twelve.", Speech.CalleeVoice);
+        string heardByA = Path.Combine(_dir.Path, "a-out.wav");
+        string heardByB = Path.Combine(_dir.Path, "b-out.wav");
+
+        await using var a = await DaemonProcess.StartAsync(Path.Combine(_dir.Path, "a"),
+            "--audio-in", "wav:" + speechA, "--audio-out", "wav:" + heardByA, "--name", "Front door");
+        await using var b = await DaemonProcess.StartAsync(Path.Combine(_dir.Path, "b"),
+            "--audio-in", "wav:" + speechB, "--audio-out", "wav:" + heardByB);
+        try
+        {
+            await CallAsync(a, b, heardByA, heardByB);
+        }
+        finally
+        {
+            // On failure the daemons' own logs tell what happened.
+            output.WriteLine($"--- A ---\n{a.Output}\n--- B ---\n{b.Output}");
+        }
+
+        // What each side heard, aligned, against what the other side said passed through Opus alone.
+        double ab = Compare(speechA, heardByB, "A -> B");
+        double ba = Compare(speechB, heardByA, "B -> A");
+        Assert.True(ab >= 0.9, $"A -> B correlation {ab:F3}");
+        Assert.True(ba >= 0.9, $"B -> A correlation {ba:F3}");
+    }
+
+    private async Task CallAsync(DaemonProcess a, DaemonProcess b, string heardByA, string heardByB)
+    {
+        await using var eventsA = await EventStream.OpenAsync(a);
+        await using var eventsB = await EventStream.OpenAsync(b);
+
+        // A dials B by address and insists on B's ID.
+        var dial = await a.CliAsync("dial", $"127.0.0.1:{b.UdpPort}/{b.Id}");
+        Assert.True(dial.ExitCode == 0, dial.ToString());
+
+        var ring = await eventsB.WaitForAsync("ring");
+        Assert.Equal(a.Id, ring.GetProperty("peer_id").GetString());
+        Assert.Equal("Front door", ring.GetProperty("name").GetString());
+        await eventsA.WaitForStateAsync("ringing_out");
+        var ringingStatus = await b.CliAsync("status", "--json");
+        Assert.Equal("ringing_in", JsonDocument.Parse(ringingStatus.Stdout).RootElement.GetProperty("state").GetString());
+
+        var answer = await b.CliAsync("answer");
+        Assert.True(answer.ExitCode == 0, answer.ToString());
+        await eventsA.WaitForStateAsync("in_call");
+        await eventsB.WaitForStateAsync("in_call");
+
+        // The call itself: five seconds of real time, paced by the (file) sound devices.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var statusA = JsonDocument.Parse((await a.CliAsync("status", "--json")).Stdout).RootElement;
+        var statusB = JsonDocument.Parse((await b.CliAsync("status", "--json")).Stdout).RootElement;
+        output.WriteLine($"A: {statusA}\nB: {statusB}");
+        Assert.Equal(b.Id, statusA.GetProperty("call").GetProperty("peer_id").GetString());
+        Assert.Equal(a.Id, statusB.GetProperty("call").GetProperty("peer_id").GetString());
+        foreach (var s in new[] { statusA, statusB })
+        {
+            var media = s.GetProperty("call").GetProperty("media");
+            // 5 s of 20 ms frames is 250; allow for start-up and scheduling on a loaded machine.
+            Assert.InRange(media.GetProperty("frames_sent").GetInt64(), 200, 300);
+            Assert.InRange(media.GetProperty("frames_received").GetInt64(), 200, 300);
+        }
+
+        var hangup = await a.CliAsync("hangup");
+        Assert.True(hangup.ExitCode == 0, hangup.ToString());
+        // Each side reports the state change, then why the call ended.
+        await eventsA.WaitForStateAsync("idle");
+        await eventsB.WaitForStateAsync("idle");
+        var endedA = await eventsA.WaitForAsync("call_ended");
+        var endedB = await eventsB.WaitForAsync("call_ended");
+        Assert.Equal("hangup", endedA.GetProperty("reason").GetString());
+        Assert.Equal("hangup", endedB.GetProperty("reason").GetString());
+        foreach (var d in new[] { a, b })
+        {
+            var idle = JsonDocument.Parse((await d.CliAsync("status", "--json")).Stdout).RootElement;
+            Assert.Equal("idle", idle.GetProperty("state").GetString());
+            Assert.Equal(JsonValueKind.Null, idle.GetProperty("call").ValueKind);
+        }
+
+        Assert.Equal(0, await a.StopAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await b.StopAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(File.Exists(heardByA) && File.Exists(heardByB), "a WAV output is missing");
+    }
+
+    private double Compare(string sentWav, string receivedWav, string label)
+    {
+        short[] sent = WavReader.ReadAll(sentWav);
+        short[] received = WavReader.ReadAll(receivedWav);
+        short[] reference = ThroughOpus(sent);
+        var (lag, r) = AudioAnalysis.Align(reference, received, maxLagSamples: AudioFormat.SampleRate * 2);
+        output.WriteLine($"{label}: received {received.Length / 48} ms, lag {lag / 48.0:F1} ms, r = {r:F4}");
+        return r;
+    }
+
+    /// <summary>The sent audio through an Opus encoder and decoder with the daemon's default settings.</summary>
+    private static short[] ThroughOpus(short[] pcm)
+    {
+        var settings = new OpusEncoderSettings { Bitrate = 24_000, Complexity = 5, FrameMilliseconds = 20, InbandFec = true, ExpectedPacketLossPercent = 5 };
+        using var encoder = new OpusEncoder(settings);
+        using var decoder = new OpusDecoder();
+        int n = settings.FrameSamples;
+        var packet = new byte[MediaConstants.MaxPacketBytes];
+        var result = new short[pcm.Length / n * n];
+        for (int i = 0; i + n <= pcm.Length; i += n)
+        {
+            int length = encoder.Encode(pcm.AsSpan(i, n), packet);
+            decoder.Decode(packet.AsSpan(0, length), result.AsSpan(i, n));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,36 @@
+using PicoTalk.Service.Daemon;
+
+namespace PicoTalk.Service.Tests.Daemon;
+
+public sealed class DaemonArgumentsTests
+{
+    [Fact]
+    public void Parses_every_option_of_the_contract()
+    {
+        var a = DaemonArguments.Parse([
+            "--state-dir", "/s", "--config", "/c.json", "--port", "0", "--bind", "127.0.0.1", "--control", "/r/c.sock",
+            "--bootstrap", "a:1, b:2", "--no-lan-discovery", "--audio-in", "wav:in.wav", "--audio-out", "null", "--gpio", "sim",
+        ]);
+        Assert.Equal("/s", a.StateDirectory);
+        Assert.Equal("/c.json", a.ConfigFile);
+        Assert.Equal(0, a.Port);
+        Assert.Equal("127.0.0.1", a.Bind);
+        Assert.Equal("/r/c.sock", a.ControlPath);
+        Assert.Equal(["a:1", "b:2"], a.Bootstrap);
+        Assert.True(a.NoLanDiscovery);
+        Assert.Equal("wav:in.wav", a.AudioIn);
+        Assert.Equal("null", a.AudioOut);
+        Assert.Equal("sim", a.Gpio);
+    }
+
+    [Theory]
+    [InlineData("--port", "70000")]
+    [InlineData("--port", "-1")]
+    [InlineData("--frobnicate")]
+    [InlineData("--state-dir")]
+    public void Refuses_bad_usage_naming_the_option(params string[] args)
+    {
+        var e = Assert.Throws<ArgumentException>(() => DaemonArguments.Parse(args));
+        Assert.Contains(args[0], e.Message);
+    }
+}
