@@ -112,7 +112,9 @@ cmd_picotalk() {
 cmd_bench() {
   cmd_deps "${TEST_PACKAGES[@]}"
   log "building benchmarks (Release)"
-  dotnet build tests/Bench/Bench.csproj -c Release -nologo -clp:ErrorsOnly -v:q
+  local out; out=$(mktemp)
+  dotnet build tests/Bench/Bench.csproj -c Release -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1 || { cat "$out"; rm -f "$out"; return 1; }
+  rm -f "$out"
   dotnet "tests/Bench/bin/Release/net10.0/PicoTalk.Bench.dll" "$@"
 }
 

@@ -107,8 +107,9 @@ public sealed record AudioConfig
 
 public sealed record OpusConfig
 {
-    /// <summary>Target bitrate; 24 kbit/s is about 60 bytes per 20 ms, clear wideband speech.</summary>
-    public int Bitrate { get; set; } = 24_000;
+    /// <summary>Target bitrate; 32 kbit/s is about 80 bytes per 20 ms, the paper's figure for good
+    /// voice (fullband speech in Opus's CELT/hybrid modes).</summary>
+    public int Bitrate { get; set; } = 32_000;
 
     public int Complexity { get; set; } = 5;
 

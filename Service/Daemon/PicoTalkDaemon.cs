@@ -21,14 +21,10 @@ namespace PicoTalk.Service.Daemon;
 /// </summary>
 public sealed class PicoTalkDaemon : IAsyncDisposable
 {
-    /// <summary>How often the loop polls the session layer's and the call's timers.</summary>
-    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
-
     private readonly DaemonLog _log;
     private readonly EventLoop _loop;
     private readonly UdpTransport _transport;
-    private readonly SessionLayer _sessions;
-    private readonly CallController _calls;
+    private readonly ApplianceCore _core;
     private readonly ControlServer _control;
     private readonly ITimer _tick;
     private readonly IdentityKey _identity;
@@ -38,10 +34,10 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         _log = log;
         Settings = settings;
         _identity = IdentityStore.LoadOrCreate(settings.StateDirectory, log.Info);
-        Drops = new DropCounters();
-        var dispatcher = new PacketDispatcher(Drops);
+        var drops = new DropCounters();
+        var dispatcher = new PacketDispatcher(drops);
         _loop = new EventLoop(time, e => _log.Error($"loop: {e}"));
-        _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, Drops);
+        _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
         var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, new OpusEncoderSettings
@@ -53,18 +49,15 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
             ExpectedPacketLossPercent = config.Opus.ExpectedLossPercent,
         }, Math.Max(1, config.Audio.JitterTargetMs / config.Audio.FrameMs), time, log);
         Events = new ControlEvents();
-        _calls = new CallController(_loop, new CallOptions
+        _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, Events, new CallOptions
         {
             Name = config.Name,
             RingTimeout = TimeSpan.FromSeconds(config.Calls.RingTimeoutSeconds),
-        }, media, Events, log.Info);
-        _sessions = new SessionLayer(_identity, _transport, _calls, time, Drops);
-        _sessions.RegisterWith(dispatcher);
-        _calls.Sessions = _sessions;
+        }, log.Info);
 
         _control = new ControlServer(settings.ControlPath, new DaemonControlHandler(this), log.Info);
         Events.Server = _control;
-        _tick = _loop.CreateTimer(Tick, TickInterval, TickInterval);
+        _tick = _core.StartTicking();
     }
 
     public DaemonSettings Settings { get; }
@@ -73,13 +66,11 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
 
     public int UdpPort => _transport.LocalPort;
 
-    public DropCounters Drops { get; }
+    public DropCounters Drops => _core.Drops;
 
     internal EventLoop Loop => _loop;
 
-    internal CallController Calls => _calls;
-
-    internal SessionLayer Sessions => _sessions;
+    internal CallController Calls => _core.Calls;
 
     internal ControlEvents Events { get; }
 
@@ -93,22 +84,16 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         return daemon;
     }
 
-    private void Tick()
-    {
-        _sessions.Poll();
-        _calls.Tick();
-    }
-
     public async ValueTask DisposeAsync()
     {
         _tick.Dispose();
         // Say goodbye to a peer in a call, so it does not wait for the silence timeout.
         try
         {
-            await _loop.InvokeAsync(() => _calls.Hangup()).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await _loop.InvokeAsync(() => _core.Calls.Hangup()).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             await _loop.InvokeAsync(() =>
             {
-                _calls.Shutdown();
+                _core.Calls.Shutdown();
                 return true;
             }).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using PicoTalk.Hal.Audio;
 using PicoTalk.Protocol.Media;
+using PicoTalk.Service.Config;
 using PicoTalk.TestSupport;
 using Xunit.Abstractions;
 
@@ -118,7 +119,15 @@ public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposabl
     /// <summary>The sent audio through an Opus encoder and decoder with the daemon's default settings.</summary>
     private static short[] ThroughOpus(short[] pcm)
     {
-        var settings = new OpusEncoderSettings { Bitrate = 24_000, Complexity = 5, FrameMilliseconds = 20, InbandFec = true, ExpectedPacketLossPercent = 5 };
+        var defaults = new DaemonConfig();
+        var settings = new OpusEncoderSettings
+        {
+            Bitrate = defaults.Opus.Bitrate,
+            Complexity = defaults.Opus.Complexity,
+            FrameMilliseconds = defaults.Audio.FrameMs,
+            InbandFec = defaults.Opus.Fec,
+            ExpectedPacketLossPercent = defaults.Opus.ExpectedLossPercent,
+        };
         using var encoder = new OpusEncoder(settings);
         using var decoder = new OpusDecoder();
         int n = settings.FrameSamples;

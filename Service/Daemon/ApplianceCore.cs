@@ -1,0 +1,59 @@
+using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Session;
+using PicoTalk.Protocol.Wire;
+using PicoTalk.Service.Calls;
+using PicoTalk.Service.Loop;
+
+namespace PicoTalk.Service.Daemon;
+
+/// <summary>
+/// The appliance without its edges: packet dispatch, the session layer and the call controller,
+/// wired around one event loop and one datagram sender. <see cref="PicoTalkDaemon"/> gives it the
+/// real UDP socket and sound devices; tests give it the in-memory network, a fake clock and fake
+/// media, so the same composition is exercised both ways (STYLE.md 9).
+/// </summary>
+public sealed class ApplianceCore
+{
+    public ApplianceCore(
+        IdentityKey identity,
+        EventLoop loop,
+        PacketDispatcher dispatcher,
+        DropCounters drops,
+        IDatagramSender sender,
+        ICallMediaFactory media,
+        ICallEvents events,
+        CallOptions callOptions,
+        Action<string> log,
+        SessionOptions? sessionOptions = null)
+    {
+        Loop = loop;
+        Drops = drops;
+        Calls = new CallController(loop, callOptions, media, events, log);
+        Sessions = new SessionLayer(identity, sender, Calls, loop.Time, drops, sessionOptions);
+        Sessions.RegisterWith(dispatcher);
+        Calls.Sessions = Sessions;
+    }
+
+    public EventLoop Loop { get; }
+
+    public DropCounters Drops { get; }
+
+    public SessionLayer Sessions { get; }
+
+    public CallController Calls { get; }
+
+    public NodeId Id => Sessions.LocalId;
+
+    /// <summary>How often <see cref="Tick"/> should run: the resolution of every protocol timer.</summary>
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Runs the timers of the session layer and of the call, on the loop.</summary>
+    public void Tick()
+    {
+        Sessions.Poll();
+        Calls.Tick();
+    }
+
+    /// <summary>Starts the periodic <see cref="Tick"/> on the loop.</summary>
+    public ITimer StartTicking() => Loop.CreateTimer(Tick, TickInterval, TickInterval);
+}
