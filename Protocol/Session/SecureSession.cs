@@ -81,6 +81,9 @@ public sealed class SecureSession
     /// <summary>Responder: the last KeyConfirm accepted, so a retransmitted copy is answered with a keepalive.</summary>
     internal byte[]? LastConfirm { get; set; }
 
+    /// <summary>Responder: the KeyRequests that keyed this session, so a replay of one is refused.</summary>
+    internal RequestHistory KeyedBy { get; } = new();
+
     internal long LastSentAt { get; set; }
 
     internal long LastReceivedAt { get; set; }

@@ -56,13 +56,25 @@ public sealed partial class SessionLayer
             return;
         }
 
-        // Strict key checks before any parsing by the crypto library, then the signature. A forged or
+        // Strict key checks, then the source's rate limit, before any public-key operation: a flood
+        // of forged responses from a spoofed address costs one token each, then nothing. A forged or
         // garbled response is dropped without ending the dial: the genuine one may still come.
         if (response.IsRekey != handshake.IsRekey
             || response.Signature.Length != IdentityKey.SignatureSize
             || !P256Spki.IsValid(response.EphemeralSpki)
-            || !P256Spki.IsValid(response.IdentitySpki)
-            || !P256Spki.TryImportEcdsa(response.IdentitySpki, out var peerIdentity))
+            || !P256Spki.IsValid(response.IdentitySpki))
+        {
+            _drops.Count(DropReason.HandshakeRejected);
+            return;
+        }
+
+        if (!_rateLimiter.TryTake(from, _time.GetTimestamp()))
+        {
+            _drops.Count(DropReason.RateLimited);
+            return;
+        }
+
+        if (!P256Spki.TryImportEcdsa(response.IdentitySpki, out var peerIdentity))
         {
             _drops.Count(DropReason.HandshakeRejected);
             return;
@@ -71,7 +83,7 @@ public sealed partial class SessionLayer
         ECDiffieHellman? peerEphemeral = null;
         try
         {
-            if (!HandshakeCrypto.Verify(peerIdentity!, HandshakeCrypto.ResponseContext, handshake.Request,
+            if (!VerifySignature(peerIdentity!, HandshakeCrypto.ResponseContext, handshake.Request,
                     datagram[..response.SignedLength], response.Signature)
                 || !P256Spki.TryImportEcdh(response.EphemeralSpki, out peerEphemeral))
             {
@@ -79,6 +91,7 @@ public sealed partial class SessionLayer
                 return;
             }
 
+            _rateLimiter.Refund(from);
             var peerId = NodeId.FromSubjectPublicKeyInfo(response.IdentitySpki);
             var expected = handshake.IsRekey ? session.PeerId : session.ExpectedPeerId;
             if (!expected.IsZero && peerId != expected)

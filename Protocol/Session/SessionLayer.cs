@@ -61,6 +61,9 @@ public sealed partial class SessionLayer : IDatagramHandler
     /// <summary>Half-open responder handshakes waiting for a KeyConfirm.</summary>
     public int PendingHandshakeCount => _pending.Count;
 
+    /// <summary>Handshake signatures checked so far (test hook: proves which floods never reach a public-key operation).</summary>
+    internal long SignatureVerifications { get; private set; }
+
     /// <summary>Test hook: sees the key and nonce of every packet sealed.</summary>
     internal SealAudit? SealAudit { get; set; }
 

@@ -4,7 +4,8 @@ namespace PicoTalk.Protocol.Session;
 
 /// <summary>
 /// A token bucket per source address (rate r per second, depth b), in a bounded table. KeyRequests
-/// make the responder do an ECDH and a signature, so each source gets only a few per second. When
+/// make the responder do an ECDH and a signature, and every handshake message costs a signature
+/// check, so each source gets only a few public-key operations per second. When
 /// the table is full, buckets that have refilled completely (idle sources) are forgotten; if none
 /// has, the newcomer is refused, so a flood of spoofed sources cannot grow memory.
 /// </summary>
@@ -52,6 +53,19 @@ internal sealed class SourceRateLimiter
 
         _buckets[source] = new Bucket(tokens - 1, now);
         return true;
+    }
+
+    /// <summary>
+    /// Gives back the token of a check that passed: a source pays for every public-key operation,
+    /// but one whose signature verified costs it nothing, so a genuine peer that rekeys often is
+    /// never throttled by its own confirms while a forger still runs dry after the burst.
+    /// </summary>
+    public void Refund(PeerEndpoint source)
+    {
+        if (_buckets.TryGetValue(source, out var bucket))
+        {
+            _buckets[source] = bucket with { Tokens = Math.Min(_burst, bucket.Tokens + 1) };
+        }
     }
 
     /// <summary>Forgets sources whose bucket is full again (they are indistinguishable from new ones).</summary>

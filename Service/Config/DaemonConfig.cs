@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Serialization;
+using PicoTalk.Protocol.Media;
 
 namespace PicoTalk.Service.Config;
 
@@ -27,6 +28,20 @@ public sealed record DaemonConfig
     public CallConfig Calls { get; set; } = new();
 
     public const int MaxNameBytes = 64;
+
+    /// <summary>The Opus encoder these settings ask for.</summary>
+    public OpusEncoderSettings EncoderSettings() => new()
+    {
+        Bitrate = Opus.Bitrate,
+        Complexity = Opus.Complexity,
+        FrameMilliseconds = Audio.FrameMs,
+        InbandFec = Opus.Fec,
+        ExpectedPacketLossPercent = Opus.ExpectedLossPercent,
+    };
+
+    /// <summary>The jitter buffer's target in whole frames (at least one).</summary>
+    [JsonIgnore]
+    public int JitterTargetFrames => Math.Max(1, Audio.JitterTargetMs / Audio.FrameMs);
 
     /// <summary>Every problem, each as (key, reason); empty when the config is usable.</summary>
     public IReadOnlyList<ConfigError> Validate()

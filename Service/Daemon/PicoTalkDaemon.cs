@@ -40,14 +40,8 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
-        var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, new OpusEncoderSettings
-        {
-            Bitrate = config.Opus.Bitrate,
-            Complexity = config.Opus.Complexity,
-            FrameMilliseconds = config.Audio.FrameMs,
-            InbandFec = config.Opus.Fec,
-            ExpectedPacketLossPercent = config.Opus.ExpectedLossPercent,
-        }, Math.Max(1, config.Audio.JitterTargetMs / config.Audio.FrameMs), time, log);
+        var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, config.EncoderSettings(),
+            config.JitterTargetFrames, time, log);
         Events = new ControlEvents();
         _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, Events, new CallOptions
         {

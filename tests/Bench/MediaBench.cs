@@ -29,15 +29,7 @@ internal sealed class MediaBench
     public void Run()
     {
         short[] speech = LoadSpeech(out string source);
-        var defaults = new DaemonConfig();
-        var settings = new OpusEncoderSettings
-        {
-            Bitrate = defaults.Opus.Bitrate,
-            Complexity = defaults.Opus.Complexity,
-            FrameMilliseconds = defaults.Audio.FrameMs,
-            InbandFec = defaults.Opus.Fec,
-            ExpectedPacketLossPercent = defaults.Opus.ExpectedLossPercent,
-        };
+        var settings = new DaemonConfig().EncoderSettings();
         int n = settings.FrameSamples;
         int frames = Math.Min(Frames, speech.Length / n);
         _table.Note($"input: {source}, {frames} frames of 20 ms, Opus {settings.Bitrate / 1000} kbit/s complexity {settings.Complexity} FEC on");

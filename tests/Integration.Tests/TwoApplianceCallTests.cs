@@ -119,15 +119,7 @@ public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposabl
     /// <summary>The sent audio through an Opus encoder and decoder with the daemon's default settings.</summary>
     private static short[] ThroughOpus(short[] pcm)
     {
-        var defaults = new DaemonConfig();
-        var settings = new OpusEncoderSettings
-        {
-            Bitrate = defaults.Opus.Bitrate,
-            Complexity = defaults.Opus.Complexity,
-            FrameMilliseconds = defaults.Audio.FrameMs,
-            InbandFec = defaults.Opus.Fec,
-            ExpectedPacketLossPercent = defaults.Opus.ExpectedLossPercent,
-        };
+        var settings = new DaemonConfig().EncoderSettings();
         using var encoder = new OpusEncoder(settings);
         using var decoder = new OpusDecoder();
         int n = settings.FrameSamples;

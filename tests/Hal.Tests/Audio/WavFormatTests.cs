@@ -86,7 +86,7 @@ public class WavFormatTests
         var random = new Random(5004);
         var golden = new byte[WavFormat.CanonicalHeaderSize];
         WavFormat.WriteCanonicalHeader(960, golden);
-        for (int i = 0; i < 20_000; i++)
+        for (int i = 0; i < 100_000; i++)
         {
             byte[] input = i % 2 == 0 ? RandomBytes(random) : Mutate(random, golden);
             WavFormat.TryReadRiffHeader(input, out _);

@@ -77,15 +77,21 @@ public sealed class SessionHandshakeTests
     }
 
     [Fact]
-    public void Responder_does_not_answer_a_request_for_another_id()
+    public void Dialing_the_wrong_id_at_an_honest_appliance_fails_at_once_naming_both_ids()
     {
         using var pair = new SessionPair();
         using var someoneElse = IdentityKey.Generate();
         var session = pair.A.Connect(SessionPair.EndpointB, someoneElse.Id);
         pair.Network.Pump();
-        Assert.Equal(SessionState.Handshaking, session.State);
-        Assert.Empty(pair.Network.Sent(SessionPair.EndpointB, PacketType.KeyResponse));
-        Assert.Equal(1, pair.DropsB[DropReason.HandshakeRejected]);
+        Assert.Equal(SessionState.Closed, session.State);
+        var failure = Assert.Single(pair.ObserverA.Failures);
+        Assert.Equal(SessionFailure.IdentityMismatch, failure.Reason);
+        Assert.Contains(someoneElse.Id.ToString(), failure.Message);
+        Assert.Contains(pair.IdentityB.Id.ToString(), failure.Message);
+        // B answered, but no confirm followed: nothing is established on B's side.
+        Assert.Single(pair.Network.Sent(SessionPair.EndpointB, PacketType.KeyResponse));
+        Assert.Empty(pair.Network.Sent(SessionPair.EndpointA, PacketType.KeyConfirm));
+        Assert.Empty(pair.ObserverB.Established);
     }
 
     [Fact]
@@ -231,22 +237,21 @@ public sealed class SessionHandshakeTests
     }
 
     [Fact]
-    public void Key_request_for_another_target_or_with_a_bad_signature_is_refused()
+    public void Key_request_with_a_bad_signature_is_refused_and_one_for_another_target_answered()
     {
         using var pair = new SessionPair();
         using var identity = IdentityKey.Generate();
         using var ephemeral = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        byte[] forOther = SignedRequest(identity, NodeId.Random(), ephemeral.ExportSubjectPublicKeyInfo(), identity.SubjectPublicKeyInfo.ToArray());
-        pair.Network.Inject(forOther, SessionPair.EndpointA, SessionPair.EndpointB);
         byte[] forged = SignedRequest(identity, NodeId.Zero, ephemeral.ExportSubjectPublicKeyInfo(), identity.SubjectPublicKeyInfo.ToArray());
         forged[^1] ^= 0x40;
         pair.Network.Inject(forged, SessionPair.EndpointA, SessionPair.EndpointB);
-        Assert.Equal(2, pair.DropsB[DropReason.HandshakeRejected]);
+        Assert.Equal(1, pair.DropsB[DropReason.HandshakeRejected]);
         Assert.Empty(pair.Network.Log);
 
-        byte[] good = SignedRequest(identity, NodeId.Zero, ephemeral.ExportSubjectPublicKeyInfo(), identity.SubjectPublicKeyInfo.ToArray());
-        pair.Network.Inject(good, SessionPair.EndpointA, SessionPair.EndpointB);
+        byte[] forOther = SignedRequest(identity, NodeId.Random(), ephemeral.ExportSubjectPublicKeyInfo(), identity.SubjectPublicKeyInfo.ToArray());
+        pair.Network.Inject(forOther, SessionPair.EndpointA, SessionPair.EndpointB);
         Assert.Single(pair.Network.Sent(SessionPair.EndpointB, PacketType.KeyResponse));
+        Assert.Equal(1, pair.DropsB[DropReason.HandshakeRejected]);
     }
 
     [Fact]

@@ -216,6 +216,23 @@ public sealed class CallFlowTests : IDisposable
     }
 
     [Fact]
+    public void Dialing_an_address_with_the_wrong_id_ends_at_once_with_identity_mismatch()
+    {
+        var (a, b) = Pair();
+        var expected = NodeId.Random();
+        Assert.True(a.Calls.Dial(b.Address, expected).Success);
+        var took = _world.RunUntil(() => a.Calls.State == CallState.Idle, Limit, "refused");
+        var (reason, message) = Assert.Single(a.Ended);
+        Assert.Equal(CallEndReason.IdentityMismatch, reason);
+        Assert.Contains(expected.ToString(), message);
+        Assert.Contains(b.Id.ToString(), message);
+        Assert.True(took < TimeSpan.FromSeconds(1), $"took {took}");
+        _world.Run(TimeSpan.FromSeconds(10));
+        Assert.Empty(b.Rings);
+        Assert.Equal(CallState.Idle, b.Calls.State);
+    }
+
+    [Fact]
     public void Dialing_ones_own_id_is_refused()
     {
         var (a, _) = Pair();
