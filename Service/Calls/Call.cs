@@ -25,24 +25,40 @@ public enum CallEndReason
 public sealed class Call
 {
     public Call(SecureSession session, CallDirection direction, DateTimeOffset since)
+        : this(direction, session.ExpectedPeerId, since)
     {
         Session = session;
+    }
+
+    /// <summary>An outgoing call to an ID whose address is still being looked up.</summary>
+    public Call(CallDirection direction, NodeId dialedId, DateTimeOffset since)
+    {
         Direction = direction;
+        DialedId = dialedId;
         Since = since;
     }
 
-    public SecureSession Session { get; }
+    /// <summary>The call's session; null while a call dialed by ID is still being resolved.</summary>
+    public SecureSession? Session { get; set; }
 
     public CallDirection Direction { get; }
 
     public DateTimeOffset Since { get; }
 
+    /// <summary>The ID that was dialed (zero when dialing an address alone).</summary>
+    public NodeId DialedId { get; }
+
+    /// <summary>Where the address came from when dialed by ID: the endpoint cache, then the DHT.</summary>
+    public ResolveStage Resolve { get; set; } = ResolveStage.None;
+
     /// <summary>The name the caller sent with its invite (incoming calls only).</summary>
     public string? PeerName { get; set; }
 
-    public NodeId PeerId => Session.PeerId;
+    /// <summary>Who the call is with: the authenticated peer, else the ID dialed.</summary>
+    public NodeId PeerId => Session is { PeerId: { IsZero: false } id } ? id : DialedId;
 
-    public PeerEndpoint Remote => Session.Remote;
+    /// <summary>The peer's address, or null while it is being looked up.</summary>
+    public PeerEndpoint? Remote => Session?.Remote;
 
     /// <summary>Media of the call while it is <see cref="CallState.InCall"/>.</summary>
     public ICallMedia? Media { get; set; }
@@ -58,6 +74,22 @@ public sealed class Call
 
     /// <summary>The signal <see cref="CallState.Ending"/> repeats until acknowledged (Hangup or Reject).</summary>
     public SignalKind EndingSignal { get; set; } = SignalKind.Hangup;
+}
+
+/// <summary>How far resolving a dialed ID has come.</summary>
+public enum ResolveStage
+{
+    /// <summary>Dialed by address: nothing to resolve.</summary>
+    None,
+
+    /// <summary>Trying the endpoint where this peer was last seen.</summary>
+    Cached,
+
+    /// <summary>Asking the DHT.</summary>
+    Lookup,
+
+    /// <summary>Trying an address the DHT gave.</summary>
+    Found,
 }
 
 /// <summary>The media of one call: encoder and capture, receive stream and playback.</summary>

@@ -8,6 +8,7 @@ public sealed partial class CallController
     public void OnSessionEstablished(SecureSession session)
     {
         _loop.AssertOnLoop();
+        Endpoints.Remember(session.PeerId, session.Remote);
         if (Current is { } call && call.Session == session)
         {
             // Our outgoing call's key exchange is done: invite now, and repeat until it rings.
@@ -26,6 +27,23 @@ public sealed partial class CallController
         _waiting.Remove(session);
         if (Current is not { } call || call.Session != session)
         {
+            return;
+        }
+
+        // A call dialed by ID whose cached address failed (nobody there any more, or another
+        // appliance now) asks the routing layer instead; one that the DHT gave several addresses for
+        // tries the next.
+        if (State == CallState.Connecting && failure is SessionFailure.HandshakeTimeout or SessionFailure.IdentityMismatch
+            && call.Resolve is ResolveStage.Cached or ResolveStage.Found)
+        {
+            if (call.Resolve == ResolveStage.Cached)
+            {
+                Endpoints.Forget(call.DialedId);
+            }
+
+            _log($"call: {call.DialedId} not reachable at {session.Remote} ({failure}); trying further");
+            call.Session = null;
+            Resolve(call);
             return;
         }
 
@@ -100,14 +118,14 @@ public sealed partial class CallController
                 ChangeState(CallTrigger.RemoteAnswer);
                 break;
             case SignalKind.Reject:
-                call.Session.TrySendSignal(SignalKind.HangupAck);
+                call.Session!.TrySendSignal(SignalKind.HangupAck);
                 ChangeState(CallTrigger.RemoteReject, CallEndReason.Rejected, "the callee rejected the call");
                 break;
             case SignalKind.Busy:
                 ChangeState(CallTrigger.RemoteBusy, CallEndReason.Busy, "the callee is in another call");
                 break;
             case SignalKind.Hangup:
-                call.Session.TrySendSignal(SignalKind.HangupAck);
+                call.Session!.TrySendSignal(SignalKind.HangupAck);
                 ChangeState(CallTrigger.RemoteHangup, CallEndReason.Hangup, string.IsNullOrEmpty(message.Text) ? "the peer hung up" : message.Text);
                 break;
             case SignalKind.HangupAck:
@@ -161,7 +179,7 @@ public sealed partial class CallController
 
                 break;
             case CallState.Ending:
-                if (call.Session.State != SessionState.Established || Due(call.StateTimestamp, _options.EndingTimeout))
+                if (call.Session is not { State: SessionState.Established } || Due(call.StateTimestamp, _options.EndingTimeout))
                 {
                     ChangeState(CallTrigger.EndingTimeout);
                 }
@@ -209,7 +227,7 @@ public sealed partial class CallController
         if (Current is { } call)
         {
             Leave(CallState.InCall, call);
-            call.Session.Close();
+            call.Session?.Close();
         }
 
         foreach (var session in _waiting.Keys)

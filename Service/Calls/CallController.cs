@@ -44,13 +44,16 @@ public sealed partial class CallController : ISessionObserver
     private readonly ICallEvents _events;
     private readonly Action<string> _log;
     private readonly TimeProvider _time;
+    private readonly IPeerResolver? _resolver;
 
     // Incoming sessions that are up but have not invited yet, or that we told we are busy.
     private readonly Dictionary<SecureSession, long> _waiting = new();
 
-    public CallController(EventLoop loop, CallOptions options, ICallMediaFactory mediaFactory, ICallEvents events, Action<string> log)
+    public CallController(EventLoop loop, CallOptions options, ICallMediaFactory mediaFactory, ICallEvents events,
+        Action<string> log, IPeerResolver? resolver = null)
     {
         _loop = loop;
+        _resolver = resolver;
         _time = loop.Time;
         _options = options;
         _mediaFactory = mediaFactory;
@@ -64,6 +67,9 @@ public sealed partial class CallController : ISessionObserver
     public CallState State { get; private set; } = CallState.Idle;
 
     public Call? Current { get; private set; }
+
+    /// <summary>Where peers were last seen: tried first when they are dialed by ID again.</summary>
+    public EndpointCache Endpoints { get; } = new();
 
     /// <summary>Dials <paramref name="remote"/>; when <paramref name="expectedId"/> is not zero the call
     /// proceeds only if the peer's key hashes to it (DESIGN.md "Crypto rules").</summary>
@@ -82,6 +88,31 @@ public sealed partial class CallController : ISessionObserver
 
         var session = Sessions.Connect(remote, expectedId);
         Current = new Call(session, CallDirection.Outgoing, _time.GetUtcNow());
+        ChangeState(CallTrigger.Dial);
+        return CallCommandResult.Ok;
+    }
+
+    /// <summary>Dials an ID alone: the address comes from where the peer was last seen, else from the
+    /// routing layer (DESIGN.md "DHT": every appliance announces its ID as an info-hash).</summary>
+    public CallCommandResult Dial(NodeId id)
+    {
+        _loop.AssertOnLoop();
+        if (State != CallState.Idle)
+        {
+            return CallCommandResult.Refused($"cannot dial while {State.WireName()}");
+        }
+
+        if (id.IsZero || id == Sessions!.LocalId)
+        {
+            return CallCommandResult.Invalid(id.IsZero ? "the zero ID is nobody's" : "that is this appliance's own ID");
+        }
+
+        if (_resolver is null && !Endpoints.TryGet(id, out _))
+        {
+            return CallCommandResult.Invalid("dialing by ID alone needs the DHT, which is off; dial HOST:PORT/ID");
+        }
+
+        Current = new Call(CallDirection.Outgoing, id, _time.GetUtcNow());
         ChangeState(CallTrigger.Dial);
         return CallCommandResult.Ok;
     }
@@ -146,7 +177,13 @@ public sealed partial class CallController : ISessionObserver
         switch (state)
         {
             case CallState.Connecting:
-                // The invite goes out once the session is up (OnSessionEstablished).
+                // The invite goes out once the session is up (OnSessionEstablished); a call dialed
+                // by ID first needs an address.
+                if (call.Session is null)
+                {
+                    Resolve(call);
+                }
+
                 break;
             case CallState.RingingOut:
                 break;
@@ -160,7 +197,7 @@ public sealed partial class CallController : ISessionObserver
                     Send(call, SignalKind.Answer);
                 }
 
-                call.Media = _mediaFactory.Start(call.Session);
+                call.Media = _mediaFactory.Start(call.Session!);
                 break;
             case CallState.Ending:
                 call.EndingSignal = trigger == CallTrigger.LocalReject ? SignalKind.Reject : SignalKind.Hangup;
@@ -182,7 +219,7 @@ public sealed partial class CallController : ISessionObserver
     private void Finish(Call call)
     {
         Current = null;
-        call.Session.Close();
+        call.Session?.Close();
         var (reason, message) = call.End ?? (CallEndReason.Hangup, "call ended");
         _log($"call: ended ({reason}: {message})");
         _events.CallEnded(call, reason, message);
@@ -190,9 +227,9 @@ public sealed partial class CallController : ISessionObserver
 
     private void Send(Call call, SignalKind kind, string? text = null)
     {
-        if (call.Session.State == SessionState.Established)
+        if (call.Session is { State: SessionState.Established } session)
         {
-            call.Session.TrySendSignal(kind, text);
+            session.TrySendSignal(kind, text);
             call.LastSignalTimestamp = _time.GetTimestamp();
         }
     }

@@ -24,11 +24,12 @@ public sealed class ApplianceCore
         ICallEvents events,
         CallOptions callOptions,
         Action<string> log,
-        SessionOptions? sessionOptions = null)
+        SessionOptions? sessionOptions = null,
+        IPeerResolver? resolver = null)
     {
         Loop = loop;
         Drops = drops;
-        Calls = new CallController(loop, callOptions, media, events, log);
+        Calls = new CallController(loop, callOptions, media, events, log, resolver);
         Sessions = new SessionLayer(identity, sender, Calls, loop.Time, drops, sessionOptions);
         Sessions.RegisterWith(dispatcher);
         Calls.Sessions = Sessions;

@@ -14,7 +14,7 @@ internal sealed class ControlEvents : ICallEvents
         Server?.Publish(ControlEvent.StateChanged(was.WireName(), on.WireName(), now.WireName()));
 
     public void Ringing(Call call) =>
-        Server?.Publish(ControlEvent.Ring(new RingEventData(call.PeerId.ToString(), call.Remote.ToString(), call.PeerName)));
+        Server?.Publish(ControlEvent.Ring(new RingEventData(call.PeerId.ToString(), call.Remote?.ToString() ?? "", call.PeerName)));
 
     public void CallEnded(Call call, CallEndReason reason, string message) =>
         Server?.Publish(ControlEvent.CallEnded(WireName(reason), message));

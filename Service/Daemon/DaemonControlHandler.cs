@@ -51,7 +51,9 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
                 problem.Length > 0 ? problem : "dial needs args.to: HOST:PORT or HOST:PORT/ID");
         }
 
-        var (target, error) = await ResolveAsync(args.To.Trim(), cancellationToken).ConfigureAwait(false);
+        string to = args.To.Trim();
+        bool byId = NodeId.TryParse(to, out var idAlone);
+        var (target, error) = byId ? default : await ResolveAsync(to, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument, error);
@@ -59,14 +61,15 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
 
         return await daemon.Loop.InvokeAsync(() =>
         {
-            var result = daemon.Calls.Dial(target.Remote, target.Id);
+            var result = byId ? daemon.Calls.Dial(idAlone) : daemon.Calls.Dial(target.Remote, target.Id);
             return result.Success
                 ? ControlReply.Success(request.Id, Summary(daemon.Calls.Current!), ControlJsonContext.Default.CallSummary)
                 : ControlReply.Failure(request.Id, result.ErrorCode!, result.Message!);
         }).ConfigureAwait(false);
     }
 
-    /// <summary>"HOST:PORT" or "HOST:PORT/ID" (HOST a name, an IPv4 address or [IPv6]).</summary>
+    /// <summary>"HOST:PORT" or "HOST:PORT/ID" (HOST a name, an IPv4 address or [IPv6]); an ID alone
+    /// is resolved by the call controller instead.</summary>
     internal static async Task<((PeerEndpoint Remote, NodeId Id) Target, string? Error)> ResolveAsync(string to, CancellationToken cancellationToken)
     {
         var id = NodeId.Zero;
@@ -80,10 +83,6 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
             }
 
             address = to[..slash];
-        }
-        else if (NodeId.TryParse(to, out _))
-        {
-            return (default, "dialing by ID alone needs the DHT routing layer, which this version does not have yet; dial HOST:PORT or HOST:PORT/ID");
         }
 
         if (PeerEndpoint.TryParse(address, out var endpoint))
@@ -122,7 +121,7 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
     private static CallSummary Summary(Call call)
     {
         var stats = call.Media?.Stats ?? default;
-        return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote.ToString(),
+        return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote?.ToString(),
             call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
             new CallMediaCounters(stats.FramesSent, stats.FramesReceived, stats.Concealed));
     }

@@ -17,23 +17,26 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
     private readonly IdentityKey _identity = IdentityKey.Generate();
     private readonly PacketDispatcher _dispatcher;
     private readonly ITimer _tick;
+    private readonly SwitchableSender _sender;
+    private InMemoryDatagramNetwork.Endpoint _endpoint;
 
-    public CallNode(CallWorld world, string address, string name, CallOptions? options = null)
+    public CallNode(CallWorld world, string address, string name, CallOptions? options = null, IPeerResolver? resolver = null)
     {
         World = world;
         Address = PeerEndpoint.Parse(address);
         Loop = EventLoop.CreateManual(world.Time, e => throw new InvalidOperationException("loop work threw", e));
         var drops = new DropCounters();
         _dispatcher = new PacketDispatcher(drops);
-        var endpoint = world.Network.Attach(Address, this);
-        Core = new ApplianceCore(_identity, Loop, _dispatcher, drops, endpoint, this, this,
-            options ?? new CallOptions { Name = name }, line => Log.Add(line));
+        _endpoint = world.Network.Attach(Address, this);
+        _sender = new SwitchableSender { Target = _endpoint };
+        Core = new ApplianceCore(_identity, Loop, _dispatcher, drops, _sender, this, this,
+            options ?? new CallOptions { Name = name }, line => Log.Add(line), resolver: resolver);
         _tick = Core.StartTicking();
     }
 
     public CallWorld World { get; }
 
-    public PeerEndpoint Address { get; }
+    public PeerEndpoint Address { get; private set; }
 
     public EventLoop Loop { get; }
 
@@ -54,6 +57,15 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
     public List<FakeMedia> Media { get; } = new();
 
     public void Handle(ReadOnlySpan<byte> datagram, PeerEndpoint from) => _dispatcher.Dispatch(datagram, from);
+
+    /// <summary>Moves this appliance to another address (a new DHCP lease, another network).</summary>
+    public void MoveTo(string address)
+    {
+        _endpoint.Dispose();
+        Address = PeerEndpoint.Parse(address);
+        _endpoint = World.Network.Attach(Address, this);
+        _sender.Target = _endpoint;
+    }
 
     public void StateChanged(CallState was, CallTrigger on, CallState now) => Transitions.Add((was, on, now));
 
@@ -102,6 +114,29 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
     }
 }
 
+/// <summary>Sends through whichever network endpoint the node has now.</summary>
+internal sealed class SwitchableSender : IDatagramSender
+{
+    public IDatagramSender? Target { get; set; }
+
+    public void Send(ReadOnlySpan<byte> datagram, PeerEndpoint to) => Target!.Send(datagram, to);
+}
+
+/// <summary>A resolver that answers from a table the test fills, after a delay of fake time.</summary>
+internal sealed class FakeResolver(CallWorld world) : IPeerResolver
+{
+    public Dictionary<NodeId, List<PeerEndpoint>> Table { get; } = new();
+
+    public List<NodeId> Asked { get; } = new();
+
+    public void Resolve(NodeId id, Action<IReadOnlyList<PeerEndpoint>> done)
+    {
+        Asked.Add(id);
+        var answer = Table.TryGetValue(id, out var list) ? list.ToArray() : [];
+        world.Later(TimeSpan.FromMilliseconds(300), () => done(answer));
+    }
+}
+
 /// <summary>The fake clock and network several <see cref="CallNode"/>s share.</summary>
 internal sealed class CallWorld : IDisposable
 {
@@ -115,11 +150,17 @@ internal sealed class CallWorld : IDisposable
 
     public FakeTimeProvider Time { get; }
 
+    private readonly List<(TimeSpan Due, Action Action)> _later = new();
+    private TimeSpan _now;
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread after <paramref name="delay"/> of fake time.</summary>
+    public void Later(TimeSpan delay, Action action) => _later.Add((_now + delay, action));
+
     public InMemoryDatagramNetwork Network { get; }
 
-    public CallNode Add(string address, string name, CallOptions? options = null)
+    public CallNode Add(string address, string name, CallOptions? options = null, IPeerResolver? resolver = null)
     {
-        var node = new CallNode(this, address, name, options);
+        var node = new CallNode(this, address, name, options, resolver);
         _nodes.Add(node);
         return node;
     }
@@ -131,6 +172,13 @@ internal sealed class CallWorld : IDisposable
         for (var t = TimeSpan.Zero; t < duration; t += step)
         {
             Time.Advance(step);
+            _now += step;
+            foreach (var due in _later.Where(l => l.Due <= _now).ToList())
+            {
+                _later.Remove(due);
+                due.Action();
+            }
+
             foreach (var node in _nodes)
             {
                 node.Loop.RunPending();
