@@ -1,0 +1,138 @@
+using PicoTalk.Protocol.Identity;
+
+namespace PicoTalk.Protocol.Dht.Routing;
+
+/// <summary>Lookups, refresh and statistics.</summary>
+public sealed partial class RoutingTable
+{
+    /// <summary>
+    /// The <paramref name="count"/> entries closest to <paramref name="target"/> by XOR distance
+    /// (paper §2.1), strictly in distance order; bad nodes are skipped, and so are entries the
+    /// optional <paramref name="filter"/> rejects (e.g. <c>e =&gt; e.IsVerified</c>).
+    /// </summary>
+    public IReadOnlyList<RoutingEntry> FindClosest(NodeId target, int count, Func<RoutingEntry, bool>? filter = null)
+    {
+        var results = new List<RoutingEntry>(Math.Clamp(count, 0, 64));
+        FindClosest(target, count, results, filter);
+        return results;
+    }
+
+    /// <summary>As <see cref="FindClosest(NodeId,int,Func{RoutingEntry,bool})"/>, into a list the caller reuses.</summary>
+    public void FindClosest(NodeId target, int count, List<RoutingEntry> results, Func<RoutingEntry, bool>? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        results.Clear();
+        if (count == 0)
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        foreach (var bucket in _buckets)
+        {
+            foreach (var entry in bucket.Entries)
+            {
+                if (_rules.StatusOf(entry, now) == NodeStatus.Bad || (filter is not null && !filter(entry)))
+                {
+                    continue;
+                }
+
+                var distance = target.Xor(entry.Id);
+                if (results.Count == count && distance.CompareTo(target.Xor(results[^1].Id)) >= 0)
+                {
+                    continue;
+                }
+
+                // Keeps results sorted; count is small (k), so a linear insertion beats a full sort.
+                int at = results.Count;
+                while (at > 0 && distance.CompareTo(target.Xor(results[at - 1].Id)) < 0)
+                {
+                    at--;
+                }
+
+                if (results.Count == count)
+                {
+                    results.RemoveAt(count - 1);
+                }
+
+                results.Insert(at, entry);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Buckets with no change for the refresh interval (BEP 5: "Buckets that have not been changed
+    /// in 15 minutes should be refreshed ... by picking a random ID in the range of the bucket and
+    /// performing a find_nodes search on it"). Listing a bucket counts as starting its refresh, so
+    /// a bucket whose lookup brings nothing new is listed again one interval later, not at once.
+    /// </summary>
+    public IReadOnlyList<RefreshRequest> BucketsNeedingRefresh()
+    {
+        long now = _time.GetTimestamp();
+        List<RefreshRequest>? due = null;
+        for (int i = 0; i < _buckets.Count; i++)
+        {
+            var bucket = _buckets[i];
+            long last = Math.Max(bucket.LastChanged, bucket.RefreshListedAt ?? long.MinValue);
+            if (_time.GetElapsedTime(last, now) < _options.RefreshInterval)
+            {
+                continue;
+            }
+
+            bucket.RefreshListedAt = now;
+            var target = NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, NodeId.Random());
+            (due ??= new()).Add(new RefreshRequest(i, bucket.Prefix, bucket.Depth, target));
+        }
+
+        return due is null ? Array.Empty<RefreshRequest>() : due;
+    }
+
+    /// <summary>The buckets in index order (index = shared prefix length with our ID, the own bucket last).</summary>
+    public IReadOnlyList<BucketInfo> GetBuckets()
+    {
+        var list = new BucketInfo[_buckets.Count];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var b = _buckets[i];
+            list[i] = new BucketInfo(i, b.Prefix, b.Depth, b.Entries.Count, b.Replacements.Count, b.ContainsOwnId,
+                b.LastChanged);
+        }
+
+        return list;
+    }
+
+    /// <summary>Every entry of the buckets (not the replacement caches), bucket by bucket.</summary>
+    public IEnumerable<RoutingEntry> Entries => _buckets.SelectMany(b => b.Entries);
+
+    /// <summary>The replacement candidates of the bucket <paramref name="id"/> falls in, oldest first.</summary>
+    public IReadOnlyList<RoutingEntry> GetReplacements(NodeId id) => _buckets[BucketIndexFor(id)].Replacements.ToArray();
+
+    public RoutingStatistics GetStatistics()
+    {
+        long now = _time.GetTimestamp();
+        int good = 0, questionable = 0, bad = 0, candidates = 0;
+        foreach (var bucket in _buckets)
+        {
+            candidates += bucket.Replacements.Count;
+            foreach (var entry in bucket.Entries)
+            {
+                switch (_rules.StatusOf(entry, now))
+                {
+                    case NodeStatus.Good:
+                        good++;
+                        break;
+                    case NodeStatus.Questionable:
+                        questionable++;
+                        break;
+                    default:
+                        bad++;
+                        break;
+                }
+            }
+        }
+
+        return new RoutingStatistics(_byId.Count, good, questionable, bad, _buckets.Count, candidates, _ownIdRefused,
+            _invalidRefused, _endpointConflictsRefused, _addressLimitRefused);
+    }
+}
