@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # Runtime libraries of the appliance, and the tools its tests use to make speech.
 RUNTIME_PACKAGES=(libopus0 libsodium23 libspeexdsp1 libasound2)
-TEST_PACKAGES=(espeak-ng sox)
+TEST_PACKAGES=(espeak-ng sox iproute2 nftables)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -45,8 +45,16 @@ cmd_build() {
   dotnet build picotalk-appliance.sln -c "$config" -nologo -clp:ErrorsOnly -v:q
 }
 
+# The DHT interop tests run the npm package bittorrent-dht with node; Debian's nodejs and npm
+# only when the machine has no node of its own (a NodeSource node brings its own npm).
+node_ensure() {
+  command -v node >/dev/null && command -v npm >/dev/null && return 0
+  apt_ensure nodejs npm
+}
+
 cmd_test() {
   cmd_deps "${TEST_PACKAGES[@]}"
+  node_ensure
   cmd_build Debug
   log "testing"
   local out; out=$(mktemp)

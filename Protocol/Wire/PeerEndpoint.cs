@@ -34,6 +34,22 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
 
     public ushort Port { get; }
 
+    /// <summary>Bytes in <see cref="WriteAddress"/>'s output: the IPv6 (or IPv4-mapped) address.</summary>
+    public const int AddressSize = 16;
+
+    /// <summary>The same address with another port (BEP 5 announce_peer names the port apart).</summary>
+    public PeerEndpoint WithPort(ushort port) => new(_high, _low, port, _scope);
+
+    /// <summary>Writes the 16-byte address (IPv4 as ::ffff:a.b.c.d), without port or scope.</summary>
+    public void WriteAddress(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, _high);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _low);
+    }
+
+    /// <summary>True when both endpoints share the address (ports may differ).</summary>
+    public bool SameAddress(PeerEndpoint other) => _high == other._high && _low == other._low && _scope == other._scope;
+
     public bool IsIPv4 => _high == 0 && (_low & 0xFFFF_FFFF_0000_0000UL) == V4MappedPrefixLow;
 
     public bool IsEmpty => _high == 0 && _low == 0 && Port == 0;

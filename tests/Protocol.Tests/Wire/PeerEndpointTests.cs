@@ -77,4 +77,18 @@ public sealed class PeerEndpointTests
         Assert.Equal(PeerEndpoint.FromIPEndPoint((IPEndPoint)sender.LocalEndPoint!), peer);
         Assert.True(peer.IsIPv4);
     }
+
+    [Fact]
+    public void Address_bytes_and_port_changes_keep_the_address()
+    {
+        var ep = PeerEndpoint.Parse("192.0.2.7:5004");
+        Span<byte> address = stackalloc byte[PeerEndpoint.AddressSize];
+        ep.WriteAddress(address);
+        Assert.Equal(Convert.FromHexString("00000000000000000000ffffc0000207"), address.ToArray());
+        var moved = ep.WithPort(6881);
+        Assert.Equal("192.0.2.7:6881", moved.ToString());
+        Assert.True(moved.SameAddress(ep));
+        Assert.NotEqual(ep, moved);
+        Assert.False(PeerEndpoint.Parse("192.0.2.8:5004").SameAddress(ep));
+    }
 }
