@@ -1,0 +1,210 @@
+using PicoTalk.Protocol.Dht.Krpc;
+using PicoTalk.Protocol.Dht.Lookup;
+using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Wire;
+
+namespace PicoTalk.Protocol.Dht;
+
+/// <summary>
+/// Joining and staying joined: bootstrap, pings the table asks for, bucket refresh (BEP 5
+/// "Routing Table"; paper §2.3), the periodic announce of our own ID, and expiry of queries and
+/// stored peers. Tokens rotate lazily inside <see cref="Storage.TokenManager"/> on their 5-minute epochs.
+/// </summary>
+public sealed partial class DhtNode
+{
+    /// <summary>Bootstrap endpoints remembered for a re-bootstrap when the table runs empty.</summary>
+    private const int MaxBootstrapEndpoints = 64;
+
+    /// <summary>Nodes named by bootstrap nodes, handed to the first self-lookup.</summary>
+    private const int MaxBootstrapNodes = 256;
+
+    private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>A bootstrap that reached nobody (all its datagrams lost) is tried again this soon.</summary>
+    private static readonly TimeSpan FirstBootstrapRetry = TimeSpan.FromSeconds(5);
+
+    private readonly List<PeerEndpoint> _bootstrapEndpoints = new();
+    private readonly List<CompactNode> _bootstrapFound = new();
+    private long _nextMaintenance;
+    private long _nextPurge;
+    private long _lastBootstrap;
+    private int _bootstrapPending;
+    private ushort _announcePort;
+    private long _nextAnnounce;
+    private bool _announceRunning;
+
+    /// <summary>True once a self-lookup after <see cref="Bootstrap"/> has reached at least one node.</summary>
+    public bool IsBootstrapped { get; private set; }
+
+    /// <summary>
+    /// Expires queries, then at most every <see cref="DhtOptions.MaintenanceInterval"/>: pings the
+    /// table asked for, refreshes quiet buckets, re-announces, re-bootstraps an empty table, and
+    /// purges expired peers. Cheap when there is nothing to do.
+    /// </summary>
+    public void Poll()
+    {
+        long now = Time.GetTimestamp();
+        ExpireTransactions(now);
+        if (now < _nextMaintenance)
+        {
+            return;
+        }
+
+        _nextMaintenance = now + ToTimestamp(_options.MaintenanceInterval);
+        foreach (var ping in Table.TakePendingPings())
+        {
+            SendPing(ping.Endpoint, ping.Id);
+        }
+
+        if (Table.Count == 0)
+        {
+            var wait = IsBootstrapped ? _options.RebootstrapInterval : FirstBootstrapRetry;
+            if (_bootstrapEndpoints.Count > 0 && _bootstrapPending == 0 && Time.GetElapsedTime(_lastBootstrap, now) >= wait)
+            {
+                SendBootstrapQueries();
+            }
+        }
+        else if (_bootstrapPending == 0)
+        {
+            // BEP 5: a bucket unchanged for 15 minutes is refreshed with a find_node lookup of a random ID in its range.
+            foreach (var refresh in Table.BucketsNeedingRefresh())
+            {
+                StartLookup(refresh.Target, LookupKind.FindNode, stopWhenFound: false, Ignore, extra: null);
+            }
+        }
+
+        if (_announcePort != 0 && !_announceRunning && now >= _nextAnnounce)
+        {
+            StartAnnounce();
+        }
+
+        if (now >= _nextPurge)
+        {
+            _nextPurge = now + ToTimestamp(PurgeInterval);
+            _peerStore.Purge();
+        }
+    }
+
+    /// <summary>
+    /// Joins the DHT through <paramref name="nodes"/>: a find_node of our own ID to each (its reply
+    /// is the ping that puts the node in our table, and names nodes near us), then an iterative
+    /// lookup of our own ID (paper §2.3 "join"), which fills the buckets along the way and makes
+    /// our neighbours learn of us.
+    /// </summary>
+    public void Bootstrap(IReadOnlyList<PeerEndpoint> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        foreach (var node in nodes)
+        {
+            if (!node.IsEmpty && node.Port != 0 && !_bootstrapEndpoints.Contains(node)
+                && _bootstrapEndpoints.Count < MaxBootstrapEndpoints)
+            {
+                _bootstrapEndpoints.Add(node);
+            }
+        }
+
+        SendBootstrapQueries();
+    }
+
+    /// <summary>
+    /// A node heard of outside the DHT (LAN discovery, a saved contact): pinged, and added to the
+    /// table when it answers. With <paramref name="id"/>, only a reply with that ID counts.
+    /// </summary>
+    public void AddCandidate(PeerEndpoint endpoint, NodeId? id)
+    {
+        if (endpoint.IsEmpty || endpoint.Port == 0 || id == LocalId)
+        {
+            return;
+        }
+
+        SendPing(endpoint, id);
+    }
+
+    /// <summary>
+    /// Announces our own ID as an info-hash (DESIGN.md "DHT"), now and every
+    /// <see cref="DhtOptions.AnnounceInterval"/>: a get_peers lookup of our ID, then announce_peer
+    /// with implied_port = 1 (BEP 5: use the UDP source port, which a NAT may have changed) to the
+    /// k closest nodes that gave a token. <paramref name="port"/> is sent as "port" for nodes that
+    /// ignore implied_port.
+    /// </summary>
+    public void Announce(ushort port)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(port);
+        _announcePort = port;
+        _nextAnnounce = Time.GetTimestamp();
+        if (!_announceRunning)
+        {
+            StartAnnounce();
+        }
+    }
+
+    private void StartAnnounce()
+    {
+        _announceRunning = true;
+        ushort port = _announcePort;
+        StartLookup(LocalId, LookupKind.GetPeers, stopWhenFound: false, result =>
+        {
+            _announceRunning = false;
+            int sent = 0;
+            foreach (var node in result.ClosestNodes)
+            {
+                if (!node.HasToken || OpenTransaction(node.Endpoint, KrpcMethod.AnnouncePeer, QueryPurpose.Announce, node.Id) is not { } t)
+                {
+                    continue;
+                }
+
+                SendQuery(t, KrpcQuery.AnnouncePeer(LocalId, LocalId, port, node.Token, impliedPort: true));
+                Statistics.AnnounceSent();
+                sent++;
+            }
+
+            _nextAnnounce = Time.GetTimestamp() + ToTimestamp(sent > 0 ? _options.AnnounceInterval : _options.AnnounceRetry);
+        }, extra: null);
+    }
+
+    private void SendPing(PeerEndpoint endpoint, NodeId? id)
+    {
+        if (OpenTransaction(endpoint, KrpcMethod.Ping, QueryPurpose.Ping, id) is { } t)
+        {
+            SendQuery(t, KrpcQuery.Ping(LocalId));
+        }
+    }
+
+    private void SendBootstrapQueries()
+    {
+        _lastBootstrap = Time.GetTimestamp();
+        foreach (var endpoint in _bootstrapEndpoints)
+        {
+            if (OpenTransaction(endpoint, KrpcMethod.FindNode, QueryPurpose.Bootstrap, expectedId: null) is { } t)
+            {
+                _bootstrapPending++;
+                SendQuery(t, KrpcQuery.FindNode(LocalId, LocalId));
+            }
+        }
+    }
+
+    private void CollectBootstrapNodes(CompactNodeList list)
+    {
+        foreach (var node in list)
+        {
+            if (_bootstrapFound.Count < MaxBootstrapNodes)
+            {
+                _bootstrapFound.Add(node);
+            }
+        }
+    }
+
+    /// <summary>One bootstrap query ended; when the last has, the self-lookup starts from what they named.</summary>
+    private void BootstrapSettled()
+    {
+        if (--_bootstrapPending > 0)
+        {
+            return;
+        }
+
+        var extra = _bootstrapFound.ToArray();
+        _bootstrapFound.Clear();
+        StartLookup(LocalId, LookupKind.FindNode, stopWhenFound: false,
+            result => IsBootstrapped |= result.ClosestNodes.Count > 0, extra);
+    }
+}

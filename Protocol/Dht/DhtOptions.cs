@@ -1,0 +1,112 @@
+using PicoTalk.Protocol.Dht.Routing;
+using PicoTalk.Protocol.Dht.Storage;
+
+namespace PicoTalk.Protocol.Dht;
+
+/// <summary>
+/// Parameters of a <see cref="DhtNode"/>. Values from the specifications first (BEP 5, the
+/// Kademlia paper as DESIGN.md "DHT" adopts it), then our own choices, each with its reason.
+/// </summary>
+public sealed record DhtOptions
+{
+    // ---- From the specifications ----
+
+    /// <summary>Paper §2.3 and DESIGN.md "DHT": three requests of a lookup in flight at once.</summary>
+    public const int DefaultAlpha = 3;
+
+    /// <summary>BEP 5 "Routing Table": refresh and re-announce on a 15-minute rhythm.</summary>
+    public static readonly TimeSpan DefaultAnnounceInterval = TimeSpan.FromMinutes(15);
+
+    /// <summary>BEP 32 "Maximum packet size": responses should stay within 1024 bytes.</summary>
+    public const int MaxResponseSize = 1024;
+
+    // ---- Our choices ----
+
+    /// <summary>
+    /// A query unanswered after one second is lost: a round trip across the Internet is under
+    /// 300 ms, and libtorrent's short timeout of about one second keeps lookups moving.
+    /// </summary>
+    public static readonly TimeSpan DefaultQueryTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Outstanding queries at most (the transaction table; 2-byte IDs allow 65536).</summary>
+    public const int DefaultMaxTransactions = 1024;
+
+    /// <summary>Lookups running at once; more wait in a queue of <see cref="DefaultMaxQueuedLookups"/>.</summary>
+    public const int DefaultMaxConcurrentLookups = 16;
+
+    public const int DefaultMaxQueuedLookups = 64;
+
+    /// <summary>Queries one lookup may send: enough for a third of liars or dead nodes, and a bound on the work a liar can cause.</summary>
+    public const int DefaultMaxQueriesPerLookup = 160;
+
+    /// <summary>Queries per second one source IP address may make of us, and its burst.</summary>
+    public const double DefaultQueriesPerSecondPerSource = 20;
+
+    public const int DefaultQueryBurstPerSource = 60;
+
+    /// <summary>Source addresses tracked by the query rate limiter (bounds its memory).</summary>
+    public const int DefaultMaxRateLimitSources = 8192;
+
+    /// <summary>How often <see cref="DhtNode.Poll"/> runs table maintenance (pings, refresh, announce).</summary>
+    public static readonly TimeSpan DefaultMaintenanceInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>With no node left in the table, the bootstrap nodes are asked again this often.</summary>
+    public static readonly TimeSpan DefaultRebootstrapInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>An announce that found no node to announce to is retried this soon.</summary>
+    public static readonly TimeSpan DefaultAnnounceRetry = TimeSpan.FromSeconds(30);
+
+    public int Alpha { get; init; } = DefaultAlpha;
+
+    public TimeSpan QueryTimeout { get; init; } = DefaultQueryTimeout;
+
+    public int MaxTransactions { get; init; } = DefaultMaxTransactions;
+
+    public int MaxConcurrentLookups { get; init; } = DefaultMaxConcurrentLookups;
+
+    public int MaxQueuedLookups { get; init; } = DefaultMaxQueuedLookups;
+
+    public int MaxQueriesPerLookup { get; init; } = DefaultMaxQueriesPerLookup;
+
+    public double QueriesPerSecondPerSource { get; init; } = DefaultQueriesPerSecondPerSource;
+
+    public int QueryBurstPerSource { get; init; } = DefaultQueryBurstPerSource;
+
+    public int MaxRateLimitSources { get; init; } = DefaultMaxRateLimitSources;
+
+    public TimeSpan AnnounceInterval { get; init; } = DefaultAnnounceInterval;
+
+    public TimeSpan AnnounceRetry { get; init; } = DefaultAnnounceRetry;
+
+    public TimeSpan MaintenanceInterval { get; init; } = DefaultMaintenanceInterval;
+
+    public TimeSpan RebootstrapInterval { get; init; } = DefaultRebootstrapInterval;
+
+    /// <summary>k of the table (and of lookups and responses): the paper's 20 by default.</summary>
+    public RoutingTableOptions Routing { get; init; } = new();
+
+    public PeerStoreLimits PeerStore { get; init; } = new();
+
+    /// <summary>k: bucket size, lookup result size, and nodes per find_node response.</summary>
+    public int K => Routing.BucketSize;
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Alpha, 1, nameof(Alpha));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(QueryTimeout, TimeSpan.Zero, nameof(QueryTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTransactions, 1, nameof(MaxTransactions));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxTransactions, ushort.MaxValue + 1, nameof(MaxTransactions));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentLookups, 1, nameof(MaxConcurrentLookups));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxQueuedLookups, nameof(MaxQueuedLookups));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueriesPerLookup, 1, nameof(MaxQueriesPerLookup));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(QueriesPerSecondPerSource, 0, nameof(QueriesPerSecondPerSource));
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueryBurstPerSource, 1, nameof(QueryBurstPerSource));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRateLimitSources, 1, nameof(MaxRateLimitSources));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AnnounceInterval, TimeSpan.Zero, nameof(AnnounceInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AnnounceRetry, TimeSpan.Zero, nameof(AnnounceRetry));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaintenanceInterval, TimeSpan.Zero, nameof(MaintenanceInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RebootstrapInterval, TimeSpan.Zero, nameof(RebootstrapInterval));
+        ArgumentNullException.ThrowIfNull(Routing);
+        ArgumentNullException.ThrowIfNull(PeerStore);
+    }
+}
