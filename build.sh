@@ -106,8 +106,11 @@ From a second terminal:
 Stop with Ctrl-C.
 
 MSG
+  # LAN discovery on loopback only: development appliances on this machine find each other
+  # without announcing themselves to the real LAN (the installed service uses every interface).
   exec dotnet "Service/bin/Debug/net10.0/picotalkd.dll" --state-dir "$state" --port "$port" \
-    --control "$state/control.sock" --audio-in "$audio_in" --audio-out "$audio_out" --gpio "$gpio" "$@"
+    --control "$state/control.sock" --audio-in "$audio_in" --audio-out "$audio_out" --gpio "$gpio" \
+    --lan-interfaces lo "$@"
 }
 
 cmd_picotalk() {

@@ -84,6 +84,12 @@ public static class Program
                 Input = arguments.AudioIn ?? config.Audio.Input,
                 Output = arguments.AudioOut ?? config.Audio.Output,
             },
+            Dht = config.Dht with
+            {
+                Bootstrap = [.. config.Dht.Bootstrap, .. arguments.Bootstrap],
+                LanDiscovery = config.Dht.LanDiscovery && !arguments.NoLanDiscovery,
+                LanInterfaces = arguments.LanInterfaces?.ToList() ?? config.Dht.LanInterfaces,
+            },
         };
         var errors = config.Validate();
         if (errors.Count > 0)

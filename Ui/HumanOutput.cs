@@ -24,6 +24,12 @@ public static class HumanOutput
             output.WriteLine("call: none");
         }
 
+        if (status.Dht is { } dht)
+        {
+            output.WriteLine($"dht: {dht.Nodes} nodes ({dht.Good} good) in {dht.Buckets} buckets, {dht.LanPeers} found on the LAN"
+                + (dht.ExternalAddress is null ? "" : $", seen from outside as {dht.ExternalAddress}"));
+        }
+
         output.WriteLine(status.Drops.Count == 0
             ? "drops: none"
             : "drops: " + string.Join(", ", status.Drops.Select(d => $"{d.Key} {d.Value}")));

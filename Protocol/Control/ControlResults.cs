@@ -43,7 +43,12 @@ public sealed record StatusResult(
     int UdpPort,
     string Version,
     CallSummary? Call,
-    IReadOnlyDictionary<string, long> Drops);
+    IReadOnlyDictionary<string, long> Drops,
+    DhtSummary? Dht = null);
+
+/// <summary>The routing layer in <c>status</c>: how much of the DHT this appliance knows, and its
+/// public address as other nodes see it (BEP 42 "ip"), which tells whether it is behind a NAT.</summary>
+public sealed record DhtSummary(int Nodes, int Good, int Buckets, long LanPeers, string? ExternalAddress);
 
 /// <summary><c>state</c> event data: the state machine went from <see cref="Was"/> on <see cref="On"/> to <see cref="Now"/>.</summary>
 public sealed record StateEventData(string Was, string On, string Now);

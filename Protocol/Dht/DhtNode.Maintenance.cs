@@ -204,7 +204,25 @@ public sealed partial class DhtNode
 
         var extra = _bootstrapFound.ToArray();
         _bootstrapFound.Clear();
-        StartLookup(LocalId, LookupKind.FindNode, stopWhenFound: false,
-            result => IsBootstrapped |= result.ClosestNodes.Count > 0, extra);
+        StartLookup(LocalId, LookupKind.FindNode, stopWhenFound: false, OnSelfLookupDone, extra);
+    }
+
+    /// <summary>
+    /// The join's self-lookup ended. Paper §2.3: the new node then refreshes every bucket farther
+    /// than its closest neighbour, so that it knows nodes across the whole ID space (not only those
+    /// on its path) and can route others' lookups from the start.
+    /// </summary>
+    private void OnSelfLookupDone(DhtLookupResult result)
+    {
+        if (result.ClosestNodes.Count == 0)
+        {
+            return;
+        }
+
+        IsBootstrapped = true;
+        foreach (var refresh in Table.BucketsFartherThanNeighbours())
+        {
+            StartLookup(refresh.Target, LookupKind.FindNode, stopWhenFound: false, Ignore, extra: null);
+        }
     }
 }

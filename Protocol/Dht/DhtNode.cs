@@ -50,8 +50,8 @@ public sealed partial class DhtNode : IDatagramHandler
         _options = options ?? new DhtOptions();
         _options.Validate();
         LocalId = localId;
-        Table = new RoutingTable(localId, time, _options.Routing);
-        _transactions = new TransactionTable(_options.MaxTransactions);
+        Table = new RoutingTable(localId, time, _options.Routing, _options.Random);
+        _transactions = new TransactionTable(_options.MaxTransactions, _options.Random);
         _rateLimiter = new SourceRateLimiter(time, _options.QueriesPerSecondPerSource, _options.QueryBurstPerSource,
             _options.MaxRateLimitSources);
         _tokens = new TokenManager(time);

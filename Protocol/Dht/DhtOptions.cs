@@ -87,6 +87,14 @@ public sealed record DhtOptions
 
     public PeerStoreLimits PeerStore { get; init; } = new();
 
+    /// <summary>
+    /// Source of the node's non-secret randomness (first transaction ID, bucket-refresh targets);
+    /// null means <see cref="System.Random.Shared"/>. A simulation passes a seeded one so that a
+    /// run is reproducible; a node owns it on its event loop (Random is not thread-safe). Token
+    /// secrets always come from the cryptographic generator.
+    /// </summary>
+    public Random? Random { get; init; }
+
     /// <summary>k: bucket size, lookup result size, and nodes per find_node response.</summary>
     public int K => Routing.BucketSize;
 

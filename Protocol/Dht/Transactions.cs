@@ -64,11 +64,11 @@ internal sealed class TransactionTable
     private readonly int _capacity;
     private ushort _next;
 
-    public TransactionTable(int capacity)
+    public TransactionTable(int capacity, Random? random = null)
     {
         _capacity = capacity;
         _byId = new Dictionary<ushort, Transaction>(Math.Min(capacity, 256));
-        _next = (ushort)Random.Shared.Next(ushort.MaxValue + 1);
+        _next = (ushort)(random ?? Random.Shared).Next(ushort.MaxValue + 1);
     }
 
     public int Count => _byId.Count;

@@ -47,6 +47,28 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
         BinaryPrimitives.WriteUInt64BigEndian(destination[8..], _low);
     }
 
+    /// <summary>
+    /// True for addresses that only mean something on this host or LAN: loopback, RFC 1918 private
+    /// IPv4, link-local (RFC 3927, RFC 4291 §2.5.6) and IPv6 unique local (RFC 4193). Several
+    /// appliances legitimately share such an address with each other's view of the network.
+    /// </summary>
+    public bool IsLocal
+    {
+        get
+        {
+            if (IsIPv4)
+            {
+                uint v4 = (uint)_low;
+                return (v4 >> 24) == 127 || (v4 >> 24) == 10 || (v4 >> 20) == 0xAC1 /* 172.16/12 */
+                    || (v4 >> 16) == 0xC0A8 /* 192.168/16 */ || (v4 >> 16) == 0xA9FE /* 169.254/16 */;
+            }
+
+            return (_high == 0 && _low == 1) /* ::1 */
+                || (_high >> 57) == 0x7E /* fc00::/7 */
+                || (_high >> 54) == 0x3FA /* fe80::/10 */;
+        }
+    }
+
     /// <summary>True when both endpoints share the address (ports may differ).</summary>
     public bool SameAddress(PeerEndpoint other) => _high == other._high && _low == other._low && _scope == other._scope;
 

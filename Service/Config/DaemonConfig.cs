@@ -27,6 +27,8 @@ public sealed record DaemonConfig
 
     public CallConfig Calls { get; set; } = new();
 
+    public DhtConfig Dht { get; set; } = new();
+
     public const int MaxNameBytes = 64;
 
     /// <summary>The Opus encoder these settings ask for.</summary>
@@ -98,12 +100,28 @@ public sealed record DaemonConfig
             errors.Add(new("opus.expected_loss_percent", "must be 0 to 100"));
         }
 
+        for (int i = 0; i < Dht.Bootstrap.Count; i++)
+        {
+            if (!IsHostPort(Dht.Bootstrap[i]))
+            {
+                errors.Add(new($"dht.bootstrap[{i}]", $"'{Dht.Bootstrap[i]}' is not HOST:PORT"));
+            }
+        }
+
         if (Calls.RingTimeoutSeconds is < 5 or > 600)
         {
             errors.Add(new("calls.ring_timeout_seconds", "must be 5 to 600"));
         }
 
         return errors;
+    }
+
+    /// <summary>"name:port", "1.2.3.4:port" or "[v6]:port" with a port of 1 to 65535.</summary>
+    public static bool IsHostPort(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        return colon > 0 && ushort.TryParse(text.AsSpan(colon + 1), out ushort port) && port > 0
+            && !string.IsNullOrWhiteSpace(text[..colon].Trim('[', ']'));
     }
 }
 
@@ -132,6 +150,21 @@ public sealed record OpusConfig
     public bool Fec { get; set; } = true;
 
     public int ExpectedLossPercent { get; set; } = 5;
+}
+
+/// <summary>The routing layer. No public bootstrap node is configured by default: an appliance finds
+/// its peers on the LAN, or through the nodes the owner lists here (for example a relay of their own,
+/// or public Mainline DHT routers to join the public DHT).</summary>
+public sealed record DhtConfig
+{
+    /// <summary>Nodes to join the DHT through, as HOST:PORT.</summary>
+    public List<string> Bootstrap { get; set; } = [];
+
+    /// <summary>BEP 14 style multicast discovery of appliances on the same LAN.</summary>
+    public bool LanDiscovery { get; set; } = true;
+
+    /// <summary>Interfaces to discover on (e.g. ["wlan0"]); empty means every multicast interface.</summary>
+    public List<string> LanInterfaces { get; set; } = [];
 }
 
 public sealed record CallConfig

@@ -1,3 +1,4 @@
+using PicoTalk.Protocol.Dht;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Session;
 using PicoTalk.Protocol.Wire;
@@ -25,15 +26,30 @@ public sealed class ApplianceCore
         CallOptions callOptions,
         Action<string> log,
         SessionOptions? sessionOptions = null,
-        IPeerResolver? resolver = null)
+        IPeerResolver? resolver = null,
+        DhtOptions? dhtOptions = null,
+        bool enableDht = true)
     {
         Loop = loop;
         Drops = drops;
+        // The routing layer shares the socket and the ID with the session layer (the paper: node ID
+        // = SHA-1 of the identity key), so a DHT lookup of an appliance's ID reaches the very node
+        // whose key the session layer will then check.
+        if (enableDht)
+        {
+            Dht = new DhtNode(identity.Id, sender, loop.Time, drops, dhtOptions);
+            Dht.RegisterWith(dispatcher);
+            resolver ??= new DhtPeerResolver(Dht);
+        }
+
         Calls = new CallController(loop, callOptions, media, events, log, resolver);
         Sessions = new SessionLayer(identity, sender, Calls, loop.Time, drops, sessionOptions);
         Sessions.RegisterWith(dispatcher);
         Calls.Sessions = Sessions;
     }
+
+    /// <summary>The routing layer, when enabled.</summary>
+    public DhtNode? Dht { get; }
 
     public EventLoop Loop { get; }
 
@@ -52,6 +68,7 @@ public sealed class ApplianceCore
     public void Tick()
     {
         Sessions.Poll();
+        Dht?.Poll();
         Calls.Tick();
     }
 

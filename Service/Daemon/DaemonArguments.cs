@@ -9,7 +9,7 @@ public sealed record DaemonArguments
     public const string Usage = """
         usage: picotalkd [--state-dir DIR] [--config FILE] [--port N] [--bind ADDR] [--control PATH]
                          [--bootstrap HOST:PORT,...] [--no-lan-discovery] [--audio-in SPEC]
-                         [--audio-out SPEC] [--gpio SPEC] [--name NAME]
+                         [--audio-out SPEC] [--gpio SPEC] [--name NAME] [--lan-interfaces IF,...]
           --state-dir DIR     identity, config and caches (default $STATE_DIRECTORY, else /var/lib/picotalkd)
           --config FILE       settings (default DIR/config.json, created with defaults when missing)
           --port N            UDP port for DHT, sessions and media (default 5004; 0 takes a free port)
@@ -19,6 +19,9 @@ public sealed record DaemonArguments
           --audio-out SPEC    sim | null | wav:FILE | alsa:DEVICE
           --gpio SPEC         sim | chip:/dev/gpiochipN
           --name NAME         the name a callee sees with the ring
+          --bootstrap LIST    DHT nodes to join through (HOST:PORT,...), added to config dht.bootstrap
+          --no-lan-discovery  do not look for appliances on the LAN by multicast
+          --lan-interfaces L  interfaces for LAN discovery (e.g. lo or wlan0); default all
         """;
 
     public string? StateDirectory { get; init; }
@@ -42,6 +45,8 @@ public sealed record DaemonArguments
     public string? Gpio { get; init; }
 
     public string? Name { get; init; }
+
+    public IReadOnlyList<string>? LanInterfaces { get; init; }
 
     public bool Help { get; init; }
 
@@ -75,6 +80,7 @@ public sealed record DaemonArguments
                 "--audio-out" => result with { AudioOut = Value() },
                 "--gpio" => result with { Gpio = Value() },
                 "--name" => result with { Name = Value() },
+                "--lan-interfaces" => result with { LanInterfaces = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "-h" or "--help" => result with { Help = true },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };

@@ -114,8 +114,15 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
     private StatusResult Status()
     {
         var call = daemon.Calls.Current;
+        DhtSummary? dht = null;
+        if (daemon.Dht is { } node)
+        {
+            var table = node.Table.GetStatistics();
+            dht = new DhtSummary(table.Nodes, table.Good, table.Buckets, daemon.LanPeersHeard, node.ExternalAddress?.ToString());
+        }
+
         return new StatusResult(daemon.Calls.State.WireName(), daemon.Id.ToString(), daemon.UdpPort, ThisAssembly.Version,
-            call is null ? null : Summary(call), daemon.Drops.Snapshot());
+            call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht);
     }
 
     private static CallSummary Summary(Call call)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using PicoTalk.Hal.Audio;
+using PicoTalk.Protocol.Dht;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Media;
 using PicoTalk.Protocol.Session;
@@ -25,6 +26,15 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
     private readonly EventLoop _loop;
     private readonly UdpTransport _transport;
     private readonly ApplianceCore _core;
+    private readonly string _dhtFile;
+    private readonly LanDiscoverySocket? _lan;
+    private ITimer? _saveTimer;
+
+    /// <summary>The routing table, saved so a restart rejoins the DHT without a bootstrap node.</summary>
+    public const string DhtNodesFileName = "dht-nodes.bin";
+
+    /// <summary>How often the routing table is saved (and at shutdown).</summary>
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromMinutes(5);
     private readonly ControlServer _control;
     private readonly ITimer _tick;
     private readonly IdentityKey _identity;
@@ -48,6 +58,15 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
             Name = config.Name,
             RingTimeout = TimeSpan.FromSeconds(config.Calls.RingTimeoutSeconds),
         }, log.Info);
+        _dhtFile = Path.Combine(settings.StateDirectory, DhtNodesFileName);
+        LoadRoutingTable();
+        if (config.Dht.LanDiscovery)
+        {
+            // Heard on a receive thread; the DHT is the loop's, so the news is posted there.
+            _lan = new LanDiscoverySocket(time, _identity.Id, (ushort)_transport.LocalPort,
+                (endpoint, id) => _loop.Post(() => _core.Dht!.AddCandidate(endpoint, id)), log,
+                new LanDiscoverySocketOptions { Interfaces = config.Dht.LanInterfaces.Count > 0 ? config.Dht.LanInterfaces : null });
+        }
 
         _control = new ControlServer(settings.ControlPath, new DaemonControlHandler(this), log.Info);
         Events.Server = _control;
@@ -66,6 +85,11 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
 
     internal CallController Calls => _core.Calls;
 
+    internal DhtNode? Dht => _core.Dht;
+
+    /// <summary>Appliances heard on the LAN so far (reports, not distinct peers).</summary>
+    internal long LanPeersHeard => _lan?.Discovery.Counters.Reported ?? 0;
+
     internal ControlEvents Events { get; }
 
     public static PicoTalkDaemon Start(DaemonSettings settings, DaemonLog log, TimeProvider time)
@@ -74,19 +98,87 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         daemon._loop.Start();
         daemon._transport.Start();
         daemon._control.Start();
+        daemon.StartDht();
         log.Plain($"ready id={daemon.Id} udp={daemon.UdpPort} control={settings.ControlPath}");
         return daemon;
+    }
+
+    private void StartDht()
+    {
+        var dht = _core.Dht!;
+        _lan?.Start();
+        _loop.Post(() => dht.Announce((ushort)UdpPort));
+        _saveTimer = _loop.CreateTimer(SaveRoutingTable, SaveInterval, SaveInterval);
+        if (Settings.Config.Dht.Bootstrap.Count > 0)
+        {
+            _ = BootstrapAsync(dht, Settings.Config.Dht.Bootstrap);
+        }
+    }
+
+    /// <summary>Resolves the bootstrap names off the loop, then seeds the DHT on it.</summary>
+    private async Task BootstrapAsync(DhtNode dht, IReadOnlyList<string> nodes)
+    {
+        var endpoints = new List<PeerEndpoint>();
+        foreach (string node in nodes)
+        {
+            var (target, error) = await DaemonControlHandler.ResolveAsync(node, CancellationToken.None).ConfigureAwait(false);
+            if (error is null)
+            {
+                endpoints.Add(target.Remote);
+            }
+            else
+            {
+                _log.Warn($"dht: bootstrap node {node}: {error}");
+            }
+        }
+
+        _log.Info($"dht: bootstrapping from {endpoints.Count} node(s)");
+        _loop.Post(() => dht.Bootstrap(endpoints));
+    }
+
+    private void LoadRoutingTable()
+    {
+        if (!File.Exists(_dhtFile))
+        {
+            return;
+        }
+
+        int loaded = _core.Dht!.Table.Load(File.ReadAllBytes(_dhtFile), out var error);
+        if (loaded < 0)
+        {
+            _log.Warn($"dht: {_dhtFile} is unreadable ({error}); starting with an empty routing table");
+        }
+        else
+        {
+            _log.Info($"dht: {loaded} node(s) from {_dhtFile}");
+        }
+    }
+
+    private void SaveRoutingTable()
+    {
+        try
+        {
+            AtomicFile.Write(_dhtFile, _core.Dht!.Table.Save(), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        catch (IOException e)
+        {
+            // A full disk costs us the cache, never the daemon.
+            _log.Warn($"dht: cannot save {_dhtFile}: {e.Message}");
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         _tick.Dispose();
+        _saveTimer?.Dispose();
+        _lan?.Dispose();
         // Say goodbye to a peer in a call, so it does not wait for the silence timeout.
         try
         {
             await _loop.InvokeAsync(() => _core.Calls.Hangup()).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             await _loop.InvokeAsync(() =>
             {
+                SaveRoutingTable();
                 _core.Calls.Shutdown();
                 return true;
             }).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);

@@ -55,8 +55,13 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Binaries.Daemon);
+        // LAN discovery stays on loopback: this machine has a real network interface, and tests
+        // must never announce anything beyond it.
+        var safety = extraArgs.Contains("--no-lan-discovery") || extraArgs.Contains("--lan-interfaces")
+            ? Array.Empty<string>()
+            : ["--lan-interfaces", "lo"];
         foreach (string arg in new[] { "--state-dir", stateDirectory, "--port", "0", "--bind", "127.0.0.1",
-                     "--control", Path.Combine(stateDirectory, "control.sock") }.Concat(extraArgs))
+                     "--control", Path.Combine(stateDirectory, "control.sock") }.Concat(safety).Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }

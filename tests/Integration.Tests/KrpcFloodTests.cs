@@ -30,7 +30,8 @@ public sealed class KrpcFloodTests(ITestOutputHelper output) : IDisposable
         using var attacker = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         attacker.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        // Another address than the attacker's: the DHT limits each source address, not each socket.
+        probe.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
 
         var random = new Random(5004);
         byte[] attackerId = new byte[20];

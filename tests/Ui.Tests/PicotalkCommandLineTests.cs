@@ -69,7 +69,7 @@ public sealed class PicotalkCommandLineTests : IAsyncLifetime
     {
         Assert.Equal(ExitCodes.Ok, await RunAsync("--control", _daemon.SocketPath, "status", "--json"));
         Assert.Equal(
-            $$$"""{"state":"in_call","id":"{{{FakeDaemon.OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{FakeDaemon.PeerId}}}","remote":"127.0.0.1:40000","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}},"drops":{"Malformed":1,"UnknownType":0}}""" + "\n",
+            $$$"""{"state":"in_call","id":"{{{FakeDaemon.OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{FakeDaemon.PeerId}}}","remote":"127.0.0.1:40000","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}},"drops":{"Malformed":1,"UnknownType":0},"dht":null}""" + "\n",
             Stdout());
     }
 

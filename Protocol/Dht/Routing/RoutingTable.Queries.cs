@@ -81,11 +81,44 @@ public sealed partial class RoutingTable
             }
 
             bucket.RefreshListedAt = now;
-            var target = NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, NodeId.Random());
+            var target = NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, RandomId());
             (due ??= new()).Add(new RefreshRequest(i, bucket.Prefix, bucket.Depth, target));
         }
 
         return due is null ? Array.Empty<RefreshRequest>() : due;
+    }
+
+    /// <summary>
+    /// Paper §2.3, joining: "u refreshes all k-buckets further away than its closest neighbor".
+    /// Every bucket but the own one (which holds our closest neighbours and is filled by the
+    /// self-lookup) gets a random target in its range; listing counts as starting its refresh.
+    /// Without this a new node knows only the nodes on its self-lookup's path, its far buckets stay
+    /// nearly empty, and lookups routed through it can stall short of the target.
+    /// </summary>
+    public IReadOnlyList<RefreshRequest> BucketsFartherThanNeighbours()
+    {
+        long now = _time.GetTimestamp();
+        var list = new RefreshRequest[_buckets.Count - 1];
+        for (int i = 0; i < list.Length; i++)
+        {
+            var bucket = _buckets[i];
+            bucket.RefreshListedAt = now;
+            list[i] = new RefreshRequest(i, bucket.Prefix, bucket.Depth, NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, RandomId()));
+        }
+
+        return list;
+    }
+
+    private NodeId RandomId()
+    {
+        if (_random is null)
+        {
+            return NodeId.Random();
+        }
+
+        Span<byte> bytes = stackalloc byte[NodeId.Size];
+        _random.NextBytes(bytes);
+        return NodeId.Read(bytes);
     }
 
     /// <summary>The buckets in index order (index = shared prefix length with our ID, the own bucket last).</summary>

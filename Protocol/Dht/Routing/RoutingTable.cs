@@ -36,17 +36,21 @@ public sealed partial class RoutingTable
     private readonly Dictionary<NodeId, RoutingEntry> _byId = new();
     private readonly Dictionary<PeerEndpoint, RoutingEntry> _byEndpoint = new();
     private readonly List<PingRequest> _pendingPings = new();
+    private readonly Random? _random;
     private long _ownIdRefused;
     private long _invalidRefused;
     private long _endpointConflictsRefused;
     private long _addressLimitRefused;
 
-    public RoutingTable(NodeId ownId, TimeProvider time, RoutingTableOptions? options = null)
+    /// <param name="random">Picks bucket-refresh targets; null means the cryptographic generator
+    /// (a simulation passes a seeded one to be reproducible; the targets need not be secret).</param>
+    public RoutingTable(NodeId ownId, TimeProvider time, RoutingTableOptions? options = null, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         _options = options ?? new RoutingTableOptions();
         _options.Validate();
         _time = time;
+        _random = random;
         _rules = new StatusRules(time, _options.GoodWindow, _options.FailuresBeforeBad);
         OwnId = ownId;
         // BEP 5: "An empty table has one bucket with an ID space range of min=0, max=2^160."
@@ -225,6 +229,14 @@ public sealed partial class RoutingTable
     private static int CountAddress(List<RoutingEntry> list, PeerEndpoint endpoint, RoutingEntry? except1 = null,
         RoutingEntry? except2 = null)
     {
+        // The per-address limit is against Sybils on the public internet; on a LAN, on one host, or
+        // behind one NAT router seen from inside, many appliances share an address by design (as
+        // libtorrent exempts local networks from restrict_routing_ips).
+        if (endpoint.IsLocal)
+        {
+            return 0;
+        }
+
         var address = IpAddressKey.Of(endpoint);
         int count = 0;
         foreach (var e in list)

@@ -68,11 +68,21 @@ public sealed class ControlJsonGoldenTests
             new Dictionary<string, long> { ["Malformed"] = 0, ["UnknownType"] = 2 });
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
         Assert.Equal(
-            $$$"""{"state":"idle","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{"Malformed":0,"UnknownType":2}}""",
+            $$$"""{"state":"idle","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{"Malformed":0,"UnknownType":2},"dht":null}""",
             json);
         var back = JsonSerializer.Deserialize(json, Json.StatusResult)!;
         Assert.Equal(status with { Drops = back.Drops }, back);
         Assert.Equal(status.Drops, back.Drops);
+    }
+
+    [Fact]
+    public void Status_result_with_the_dht()
+    {
+        var status = new StatusResult(ControlStates.Idle, OwnId, 5004, "0.1.0", null, new Dictionary<string, long>(),
+            new DhtSummary(42, 40, 7, 1, "198.51.100.7:5004"));
+        string json = JsonSerializer.Serialize(status, Json.StatusResult);
+        Assert.EndsWith("""","dht":{"nodes":42,"good":40,"buckets":7,"lan_peers":1,"external_address":"198.51.100.7:5004"}}"""", json);
+        Assert.Equal(status.Dht, JsonSerializer.Deserialize(json, Json.StatusResult)!.Dht);
     }
 
     [Fact]
@@ -81,7 +91,7 @@ public sealed class ControlJsonGoldenTests
         var status = new StatusResult(ControlStates.InCall, OwnId, 5004, "0.1.0", Call(), new Dictionary<string, long>());
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
         Assert.Equal(
-            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}},"drops":{}}""",
+            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}},"drops":{},"dht":null}""",
             json);
         var back = JsonSerializer.Deserialize(json, Json.StatusResult)!;
         Assert.Equal(status.Call, back.Call);

@@ -91,4 +91,23 @@ public sealed class PeerEndpointTests
         Assert.NotEqual(ep, moved);
         Assert.False(PeerEndpoint.Parse("192.0.2.8:5004").SameAddress(ep));
     }
+
+    [Theory]
+    [InlineData("127.0.0.1:1", true)]
+    [InlineData("10.1.2.3:1", true)]
+    [InlineData("172.16.0.1:1", true)]
+    [InlineData("172.31.255.1:1", true)]
+    [InlineData("172.32.0.1:1", false)]
+    [InlineData("192.168.1.1:1", true)]
+    [InlineData("169.254.3.4:1", true)]
+    [InlineData("192.0.2.1:1", false)]
+    [InlineData("8.8.8.8:1", false)]
+    [InlineData("[::1]:1", true)]
+    [InlineData("[fd00::2]:1", true)]
+    [InlineData("[fe80::1]:1", true)]
+    [InlineData("[2001:db8::1]:1", false)]
+    public void Knows_local_addresses(string text, bool local)
+    {
+        Assert.Equal(local, PeerEndpoint.Parse(text).IsLocal);
+    }
 }

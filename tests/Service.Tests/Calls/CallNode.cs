@@ -30,7 +30,7 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
         _endpoint = world.Network.Attach(Address, this);
         _sender = new SwitchableSender { Target = _endpoint };
         Core = new ApplianceCore(_identity, Loop, _dispatcher, drops, _sender, this, this,
-            options ?? new CallOptions { Name = name }, line => Log.Add(line), resolver: resolver);
+            options ?? new CallOptions { Name = name }, line => Log.Add(line), resolver: resolver, enableDht: false);
         _tick = Core.StartTicking();
     }
 

@@ -26,9 +26,10 @@ internal static class DhtTestIds
         return id;
     }
 
-    /// <summary>A distinct IPv4 endpoint (10.x.y.z) per <paramref name="index"/>.</summary>
+    /// <summary>A distinct IPv4 endpoint per <paramref name="index"/> in 100.64.0.0/10: not a local
+    /// address, so the per-address Sybil limit applies to it (local addresses are exempt).</summary>
     public static PeerEndpoint Endpoint(int index, ushort port = 6881) =>
-        new(0, 0x0000_FFFF_0000_0000UL | 0x0A00_0000UL | (uint)(index & 0x00FF_FFFF), port);
+        new(0, 0x0000_FFFF_0000_0000UL | 0x6440_0000UL | (uint)(index & 0x003F_FFFF), port);
 
     /// <summary>The same address as <see cref="Endpoint"/> with another port.</summary>
     public static PeerEndpoint SameAddress(int index, ushort port) => Endpoint(index, port);

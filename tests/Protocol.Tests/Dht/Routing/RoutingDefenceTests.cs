@@ -1,5 +1,6 @@
 using PicoTalk.Protocol.Dht.Routing;
 using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Wire;
 using PicoTalk.TestSupport;
 using static PicoTalk.Protocol.Tests.Dht.Routing.DhtTestIds;
 
@@ -128,5 +129,19 @@ public sealed class RoutingDefenceTests
 
         Assert.Equal(0, _table.Load(new[] { new SavedNode(_own, Endpoint(1), _time.GetUtcNow()) }));
         Assert.Equal(0, _table.Count);
+    }
+
+    [Fact]
+    public void Appliances_sharing_a_local_address_are_not_limited()
+    {
+        // Eight appliances on one host (or behind one home router, seen from inside).
+        var local = PeerEndpoint.Parse("127.0.0.1:5004");
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(ObserveResult.Added, _table.Observe(NodeId.Random(), local.WithPort((ushort)(5004 + i)), ObservationKind.ResponseReceived));
+        }
+
+        Assert.Equal(8, _table.Count);
+        Assert.Equal(0, _table.GetStatistics().AddressLimitRefused);
     }
 }
