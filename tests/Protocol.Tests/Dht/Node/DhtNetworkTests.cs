@@ -3,18 +3,17 @@ using PicoTalk.Protocol.Dht.Krpc;
 using PicoTalk.Protocol.Dht.Lookup;
 using PicoTalk.Protocol.Dht.Routing;
 using PicoTalk.Protocol.Identity;
-using PicoTalk.Protocol.Tests.Dht.Simulation;
 using PicoTalk.Protocol.Wire;
-using PicoTalk.TestSupport;
+using PicoTalk.TestSupport.Dht;
 
 namespace PicoTalk.Protocol.Tests.Dht.Node;
 
-/// <summary>Two to ten nodes on the in-memory network under a fake clock.</summary>
+/// <summary>Two to ten nodes on the simulated network under a fake clock.</summary>
 public sealed class DhtNetworkTests
 {
-    private static DhtSimulation Joined(int n, int seed = 3, LinkConditions? links = null)
+    private static DhtSimulation Joined(int n, int seed = 3, SimulationOptions? options = null)
     {
-        var sim = new DhtSimulation(n, seed, links);
+        var sim = new DhtSimulation(n, (options ?? new SimulationOptions()) with { Seed = seed });
         sim.Join(seeds: 1, wave: n, waveTime: TimeSpan.FromSeconds(5));
         return sim;
     }
@@ -93,7 +92,12 @@ public sealed class DhtNetworkTests
     [Fact]
     public void LossyLinks_CauseTimeouts_ButLookupsStillFindTheTarget()
     {
-        var sim = Joined(10, seed: 9, links: new LinkConditions { LossRate = 0.1, Latency = TimeSpan.FromMilliseconds(30) });
+        var sim = Joined(10, seed: 9, options: new SimulationOptions
+        {
+            LossRate = 0.1,
+            MinLatency = TimeSpan.FromMilliseconds(30),
+            MaxLatency = TimeSpan.FromMilliseconds(30),
+        });
         int found = 0;
         for (int i = 0; i < 10; i++)
         {
