@@ -28,35 +28,53 @@ public sealed partial class RoutingTable
             return;
         }
 
-        long now = _time.GetTimestamp();
+        // Called for every find_node and get_peers we answer and every lookup we start, so it is
+        // the table's hot path: the distance test (three XORs) rejects most entries before the
+        // filter delegate or the status is looked at, and distances are computed once per entry.
+        if (_distanceScratch.Length < count)
+        {
+            _distanceScratch = new NodeId[Math.Max(count, _options.BucketSize)];
+        }
+
+        var distances = _distanceScratch;
         foreach (var bucket in _buckets)
         {
             foreach (var entry in bucket.Entries)
             {
-                if (_rules.StatusOf(entry, now) == NodeStatus.Bad || (filter is not null && !filter(entry)))
+                var distance = target.Xor(entry.Id);
+                int n = results.Count;
+                if (n == count && distance.CompareTo(distances[n - 1]) >= 0)
                 {
                     continue;
                 }
 
-                var distance = target.Xor(entry.Id);
-                if (results.Count == count && distance.CompareTo(target.Xor(results[^1].Id)) >= 0)
+                // Bad (BEP 5: several queries in a row unanswered) is the only status skipped.
+                if (entry.ConsecutiveFailures >= _rules.FailuresBeforeBad || (filter is not null && !filter(entry)))
                 {
                     continue;
                 }
 
                 // Keeps results sorted; count is small (k), so a linear insertion beats a full sort.
-                int at = results.Count;
-                while (at > 0 && distance.CompareTo(target.Xor(results[at - 1].Id)) < 0)
+                int at;
+                if (n < count)
                 {
+                    results.Add(entry);
+                    at = n;
+                }
+                else
+                {
+                    at = n - 1;
+                }
+
+                while (at > 0 && distance.CompareTo(distances[at - 1]) < 0)
+                {
+                    distances[at] = distances[at - 1];
+                    results[at] = results[at - 1];
                     at--;
                 }
 
-                if (results.Count == count)
-                {
-                    results.RemoveAt(count - 1);
-                }
-
-                results.Insert(at, entry);
+                distances[at] = distance;
+                results[at] = entry;
             }
         }
     }

@@ -37,6 +37,9 @@ public sealed partial class RoutingTable
     private readonly Dictionary<PeerEndpoint, RoutingEntry> _byEndpoint = new();
     private readonly List<PingRequest> _pendingPings = new();
     private readonly Random? _random;
+
+    /// <summary>Distances of FindClosest's results, parallel to them (reused: the table is single-threaded).</summary>
+    private NodeId[] _distanceScratch = [];
     private long _ownIdRefused;
     private long _invalidRefused;
     private long _endpointConflictsRefused;

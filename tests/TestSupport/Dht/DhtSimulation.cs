@@ -29,6 +29,7 @@ public sealed class DhtSimulation
     private readonly DhtNode[] _nodes;
     private readonly NodeId[] _ids;
     private readonly bool[] _liar;
+    private readonly List<LyingNode> _lyingNodes = new();
     private readonly bool[] _active;
     private readonly List<int> _activeList = new();
     private readonly long _pollTicks;
@@ -64,8 +65,10 @@ public sealed class DhtSimulation
             {
                 _liar[i] = true;
                 Liars++;
-                handler = new LyingNode(_nodes[i], _network, i, _ids[i], Liars % 2 == 0 ? LieKind.GarbageNodes : LieKind.WrongId,
+                var liar = new LyingNode(_nodes[i], _network, i, _ids[i], Liars % 2 == 0 ? LieKind.GarbageNodes : LieKind.WrongId,
                     lieRandom, dht.K);
+                _lyingNodes.Add(liar);
+                handler = liar;
             }
 
             _network.Attach(i, handler);
@@ -97,10 +100,20 @@ public sealed class DhtSimulation
 
     public bool IsLiar(int index) => _liar[index];
 
+    /// <summary>Whether the liars lie now (they do from the start unless told otherwise).</summary>
+    public bool LiarsLying
+    {
+        get => _lyingNodes.Count > 0 && _lyingNodes[0].Lying;
+        set => _lyingNodes.ForEach(l => l.Lying = value);
+    }
+
+    /// <summary>Lies told so far by all liars.</summary>
+    public long LiesTold => _lyingNodes.Sum(l => l.LiesTold);
+
     /// <summary>
     /// Joins every node: the first <paramref name="seeds"/> bootstrap from each other, then waves of
-    /// <paramref name="wave"/> nodes each bootstrap from one seed (a self-lookup); each wave
-    /// announces its ID while the next one joins.
+    /// at most <paramref name="wave"/> nodes (and at most as many as have joined) each bootstrap from
+    /// one seed (a self-lookup); each wave announces its ID while the next one joins.
     /// </summary>
     public void Join(int seeds, int wave, TimeSpan waveTime, bool announce = true)
     {
@@ -121,7 +134,10 @@ public sealed class DhtSimulation
         int previousStart = 0, previousEnd = seeds;
         while (_joined < _nodes.Length)
         {
-            int start = _joined, end = Math.Min(_nodes.Length, start + wave);
+            // A wave is never larger than the network it joins (it doubles up to wave): a thousand
+            // nodes bootstrapping at once off four seeds that know nobody yet would find nobody,
+            // which is no network anyone runs.
+            int start = _joined, end = Math.Min(_nodes.Length, start + Math.Min(wave, _joined));
             for (int i = start; i < end; i++)
             {
                 _nodes[i].Bootstrap([seedEndpoints[i % seeds]]);

@@ -50,10 +50,13 @@ internal sealed class LyingNode : IDatagramHandler
 
     public long LiesTold { get; private set; }
 
+    /// <summary>While false the node is honest (e.g. while the network forms); true by default.</summary>
+    public bool Lying { get; set; } = true;
+
     public void Handle(ReadOnlySpan<byte> datagram, PeerEndpoint from)
     {
         datagram.CopyTo(_receive);
-        if (!KrpcCodec.TryRead(new ReadOnlyMemory<byte>(_receive, 0, datagram.Length), out var message, out _)
+        if (!Lying || !KrpcCodec.TryRead(new ReadOnlyMemory<byte>(_receive, 0, datagram.Length), out var message, out _)
             || message.Kind != KrpcMessageKind.Query
             || message.Query!.Method is not (KrpcMethod.FindNode or KrpcMethod.GetPeers))
         {

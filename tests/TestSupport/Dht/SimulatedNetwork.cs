@@ -26,9 +26,9 @@ public sealed class SimulatedNetwork
     private readonly FakeTimeProvider _time;
     private readonly Random _random;
     private readonly ulong _latencySeed;
-    private readonly long _minLatencyTicks;
-    private readonly long _latencySpanTicks;
-    private readonly double _lossRate;
+    private long _minLatencyTicks;
+    private long _latencySpanTicks;
+    private double _lossRate;
     private readonly IDatagramHandler?[] _handlers;
     private readonly bool[] _down;
     private readonly PeerEndpoint[] _endpoints;
@@ -43,19 +43,10 @@ public sealed class SimulatedNetwork
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThan(nodeCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nodeCount, 0x00FF_FFFE);
-        ArgumentOutOfRangeException.ThrowIfLessThan(minLatency, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxLatency, minLatency);
-        if (!(lossRate >= 0 && lossRate < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(lossRate), lossRate, "loss must be in [0, 1)");
-        }
-
         _time = time;
         _random = new Random(seed);
         _latencySeed = (ulong)(uint)seed * 0x9E37_79B9_7F4A_7C15UL + 1;
-        _minLatencyTicks = minLatency.Ticks;
-        _latencySpanTicks = maxLatency.Ticks - minLatency.Ticks;
-        _lossRate = lossRate;
+        SetConditions(minLatency, maxLatency, lossRate);
         _handlers = new IDatagramHandler?[nodeCount];
         _down = new bool[nodeCount];
         _endpoints = new PeerEndpoint[nodeCount];
@@ -69,6 +60,24 @@ public sealed class SimulatedNetwork
     }
 
     public int Count => _handlers.Length;
+
+    /// <summary>
+    /// Sets every link's one-way latency range and the loss rate from now on (datagrams in flight
+    /// keep their due time). Each link's latency stays a seeded hash of its two endpoints.
+    /// </summary>
+    public void SetConditions(TimeSpan minLatency, TimeSpan maxLatency, double lossRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minLatency, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLatency, minLatency);
+        if (!(lossRate >= 0 && lossRate < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lossRate), lossRate, "loss must be in [0, 1)");
+        }
+
+        _minLatencyTicks = minLatency.Ticks;
+        _latencySpanTicks = maxLatency.Ticks - minLatency.Ticks;
+        _lossRate = lossRate;
+    }
 
     /// <summary>Datagrams handed to <see cref="Send"/>.</summary>
     public long Sent { get; private set; }
