@@ -50,18 +50,27 @@ public static class P256Spki
     public static bool TryImportEcdsa(ReadOnlySpan<byte> der, out ECDsa? key)
     {
         key = null;
-        if (!IsValid(der))
-        {
-            return false;
-        }
+        return IsValid(der) && TryImport(der, ECDsa.Create(), out key);
+    }
 
-        var candidate = ECDsa.Create();
+    /// <summary>Imports a peer's ephemeral ECDH key, or refuses (false) any other encoding or an off-curve point.</summary>
+    public static bool TryImportEcdh(ReadOnlySpan<byte> der, out ECDiffieHellman? key)
+    {
+        key = null;
+        return IsValid(der) && TryImport(der, ECDiffieHellman.Create(), out key);
+    }
+
+    /// <summary>The import of bytes that passed <see cref="IsValid"/> (so nothing else ever reaches
+    /// the crypto library, nor costs a key object); it also refuses a point that is not on the curve.</summary>
+    private static bool TryImport<T>(ReadOnlySpan<byte> der, T candidate, out T? key)
+        where T : AsymmetricAlgorithm
+    {
+        key = null;
         try
         {
             candidate.ImportSubjectPublicKeyInfo(der, out int read);
             if (read != Size)
             {
-                candidate.Dispose();
                 return false;
             }
 
@@ -71,37 +80,14 @@ public static class P256Spki
         catch (CryptographicException)
         {
             // OpenSSL refuses points that are not on the curve ("point is not on curve").
-            candidate.Dispose();
             return false;
         }
-    }
-
-    /// <summary>Imports a peer's ephemeral ECDH key, or refuses (false) any other encoding or an off-curve point.</summary>
-    public static bool TryImportEcdh(ReadOnlySpan<byte> der, out ECDiffieHellman? key)
-    {
-        key = null;
-        if (!IsValid(der))
+        finally
         {
-            return false;
-        }
-
-        var candidate = ECDiffieHellman.Create();
-        try
-        {
-            candidate.ImportSubjectPublicKeyInfo(der, out int read);
-            if (read != Size)
+            if (key is null)
             {
                 candidate.Dispose();
-                return false;
             }
-
-            key = candidate;
-            return true;
-        }
-        catch (CryptographicException)
-        {
-            candidate.Dispose();
-            return false;
         }
     }
 }
