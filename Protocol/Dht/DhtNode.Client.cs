@@ -162,21 +162,7 @@ public sealed partial class DhtNode
         Table.Observe(response.Id, from, ObservationKind.ResponseReceived);
         NoteExternalAddress(message.RequesterAddress, from);
 
-        var purpose = t.Purpose;
-        var lookup = t.Lookup;
-        var candidate = t.Candidate;
-        _transactions.Release(t);
-        switch (purpose)
-        {
-            case QueryPurpose.Lookup:
-                lookup!.OnResponse(candidate!, response);
-                break;
-            case QueryPurpose.Bootstrap:
-                CollectBootstrapNodes(response.Nodes);
-                CollectBootstrapNodes(response.Nodes6);
-                BootstrapSettled();
-                break;
-        }
+        Settle(t, response, timedOut: false);
     }
 
     private void HandleError(in KrpcMessage message, PeerEndpoint from)
@@ -209,16 +195,32 @@ public sealed partial class DhtNode
             Table.OnTimeout(t.ExpectedId);
         }
 
+        Settle(t, response: null, timedOut);
+    }
+
+    /// <summary>Frees the transaction, then tells whoever asked: a lookup step, or the bootstrap.
+    /// <paramref name="response"/> is null when the query failed or timed out.</summary>
+    private void Settle(Transaction t, KrpcResponse? response, bool timedOut)
+    {
         var purpose = t.Purpose;
         var lookup = t.Lookup;
         var candidate = t.Candidate;
         _transactions.Release(t);
         switch (purpose)
         {
+            case QueryPurpose.Lookup when response is not null:
+                lookup!.OnResponse(candidate!, response);
+                break;
             case QueryPurpose.Lookup:
                 lookup!.OnFailure(candidate!, timedOut);
                 break;
             case QueryPurpose.Bootstrap:
+                if (response is not null)
+                {
+                    CollectBootstrapNodes(response.Nodes);
+                    CollectBootstrapNodes(response.Nodes6);
+                }
+
                 BootstrapSettled();
                 break;
         }

@@ -37,6 +37,9 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
     /// <summary>Bytes in <see cref="WriteAddress"/>'s output: the IPv6 (or IPv4-mapped) address.</summary>
     public const int AddressSize = 16;
 
+    /// <summary>The IPv6 scope (interface index) of a link-local address; 0 otherwise.</summary>
+    public uint ScopeId => _scope;
+
     /// <summary>The same address with another port (BEP 5 announce_peer names the port apart).</summary>
     public PeerEndpoint WithPort(ushort port) => new(_high, _low, port, _scope);
 

@@ -40,13 +40,13 @@ public sealed class EventStream : IAsyncDisposable
         process.BeginErrorReadLine();
         // `events --json` prints the subscription's result before any event: once it is here, no
         // event can be missed.
-        await stream.WaitForLineAsync("{\"subscribed\":true}", TimeSpan.FromSeconds(20));
+        await stream.WaitForSubscriptionAsync(TimeSpan.FromSeconds(20));
         return stream;
     }
 
     private readonly TaskCompletionSource<bool> _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async Task WaitForLineAsync(string line, TimeSpan timeout)
+    private async Task WaitForSubscriptionAsync(TimeSpan timeout)
     {
         try
         {
@@ -54,7 +54,7 @@ public sealed class EventStream : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"`picotalk events --json` did not print {line} within {timeout.TotalSeconds} s:\n{Seen}");
+            throw new TimeoutException($"`picotalk events --json` did not print {{\"subscribed\":true}} within {timeout.TotalSeconds} s:\n{Seen}");
         }
     }
 

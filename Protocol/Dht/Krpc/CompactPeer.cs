@@ -96,8 +96,13 @@ public static class CompactPeer
         BinaryPrimitives.WriteUInt16BigEndian(destination[IPv6AddressSize..], endpoint.Port);
     }
 
-    // PeerEndpoint exposes its address only through IPEndPoint: one small allocation per written
-    // address, on the send path of DHT messages (not the per-frame media path).
-    private static void WriteAddress(PeerEndpoint endpoint, Span<byte> destination) =>
-        endpoint.ToIPEndPoint().Address.TryWriteBytes(destination, out _);
+    /// <summary>The address in 4 bytes (IPv4) or 16 (IPv6), as <paramref name="destination"/> is
+    /// sized; no allocation, so answering a query costs no garbage per peer or node.</summary>
+    private static void WriteAddress(PeerEndpoint endpoint, Span<byte> destination)
+    {
+        Span<byte> full = stackalloc byte[PeerEndpoint.AddressSize];
+        endpoint.WriteAddress(full);
+        // IPv4 is held as ::ffff:a.b.c.d: its four bytes are the last four of that form.
+        full[(PeerEndpoint.AddressSize - destination.Length)..].CopyTo(destination);
+    }
 }

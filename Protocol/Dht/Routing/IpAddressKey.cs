@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using PicoTalk.Protocol.Wire;
 
 namespace PicoTalk.Protocol.Dht.Routing;
@@ -12,30 +10,18 @@ namespace PicoTalk.Protocol.Dht.Routing;
 /// </summary>
 internal readonly record struct IpAddressKey(ulong High, ulong Low, uint Scope)
 {
-    public const int AddressSize = 16;
-
-    // sockaddr_in6 offsets on Linux: PeerEndpoint exposes its address only through a SocketAddress.
-    private const int SockaddrIn6Address = 8;
-    private const int SockaddrIn6Scope = 24;
-
-    [ThreadStatic]
-    private static SocketAddress? t_scratch;
+    public const int AddressSize = PeerEndpoint.AddressSize;
 
     public bool IsIPv4 => High == 0 && (Low & 0xFFFF_FFFF_0000_0000UL) == 0x0000_FFFF_0000_0000UL;
 
     public static IpAddressKey Of(PeerEndpoint endpoint)
     {
-        var scratch = t_scratch ??= new SocketAddress(AddressFamily.InterNetworkV6);
-        if (!endpoint.TryWriteTo(scratch))
-        {
-            throw new InvalidOperationException("an IPv6 socket address takes every endpoint");
-        }
-
-        var buffer = scratch.Buffer.Span;
+        Span<byte> address = stackalloc byte[AddressSize];
+        endpoint.WriteAddress(address);
         return new IpAddressKey(
-            BinaryPrimitives.ReadUInt64BigEndian(buffer[SockaddrIn6Address..]),
-            BinaryPrimitives.ReadUInt64BigEndian(buffer[(SockaddrIn6Address + 8)..]),
-            BinaryPrimitives.ReadUInt32LittleEndian(buffer[SockaddrIn6Scope..]));
+            BinaryPrimitives.ReadUInt64BigEndian(address),
+            BinaryPrimitives.ReadUInt64BigEndian(address[8..]),
+            endpoint.ScopeId);
     }
 
     public PeerEndpoint WithPort(ushort port) => new(High, Low, port, Scope);

@@ -1,4 +1,5 @@
 using PicoTalk.Protocol.Dht.Krpc;
+using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Wire;
 using static PicoTalk.Protocol.Tests.Dht.Krpc.KrpcSamples;
 
@@ -76,5 +77,40 @@ public sealed class CompactNodeTests
         Assert.Equal(PeerEndpoint.Parse("[2001:db8::1]:6881"), v6);
         Assert.False(CompactPeer.TryRead(buffer.AsSpan(0, 7), out _));
         Assert.False(CompactPeer.IsIPv4MappedIPv6Form(buffer));
+    }
+
+    [Fact]
+    public void Writing_compact_forms_allocates_nothing_and_round_trips()
+    {
+        var v4 = PeerEndpoint.Parse("198.51.100.7:6881");
+        var v6 = PeerEndpoint.Parse("[2001:db8::7]:6881");
+        var node4 = new CompactNode(NodeId.Random(), v4);
+        var node6 = new CompactNode(NodeId.Random(), v6);
+        Span<byte> buffer = stackalloc byte[64];
+        for (int warm = 0; warm < 10; warm++)
+        {
+            CompactPeer.Write(v4, buffer);
+            CompactPeer.Write(v6, buffer);
+            CompactNode.WriteIPv4(node4, buffer);
+            CompactNode.WriteIPv6(node6, buffer);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            CompactPeer.Write(v4, buffer);
+            CompactPeer.Write(v6, buffer);
+            CompactNode.WriteIPv4(node4, buffer);
+            CompactNode.WriteIPv6(node6, buffer);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        Assert.True(CompactPeer.TryRead(buffer[..CompactPeer.Write(v4, buffer)], out var back4));
+        Assert.Equal(v4, back4);
+        Assert.True(CompactPeer.TryRead(buffer[..CompactPeer.Write(v6, buffer)], out var back6));
+        Assert.Equal(v6, back6);
+        Assert.True(CompactNode.TryReadIPv6(buffer[..CompactNode.WriteIPv6(node4, buffer)], out var mapped));
+        Assert.Equal(node4, mapped);
     }
 }
