@@ -89,6 +89,8 @@ public static class Program
                 Bootstrap = [.. config.Dht.Bootstrap, .. arguments.Bootstrap],
                 LanDiscovery = config.Dht.LanDiscovery && !arguments.NoLanDiscovery,
                 LanInterfaces = arguments.LanInterfaces?.ToList() ?? config.Dht.LanInterfaces,
+                HolePunching = config.Dht.HolePunching && !arguments.NoHolePunching,
+                KeepaliveSeconds = arguments.NatKeepaliveSeconds ?? config.Dht.KeepaliveSeconds,
             },
         };
         var errors = config.Validate();

@@ -28,12 +28,26 @@ public static class HumanOutput
         {
             output.WriteLine($"dht: {dht.Nodes} nodes ({dht.Good} good) in {dht.Buckets} buckets, {dht.LanPeers} found on the LAN"
                 + (dht.ExternalAddress is null ? "" : $", seen from outside as {dht.ExternalAddress}"));
+            if (dht.Nat is { } nat)
+            {
+                output.WriteLine($"nat: {NatText(nat)}" + (dht.AnnouncedTo is { } n ? $"; announced to {n} node(s)" : ""));
+            }
         }
 
         output.WriteLine(status.Drops.Count == 0
             ? "drops: none"
             : "drops: " + string.Join(", ", status.Drops.Select(d => $"{d.Key} {d.Value}")));
     }
+
+    /// <summary>What a <c>dht.nat</c> value means for calls (RFC 4787 §4.1 mapping behaviour).</summary>
+    public static string NatText(string nat) => nat switch
+    {
+        NatKinds.None => "none (a public address)",
+        NatKinds.EndpointIndependent => "endpoint-independent mapping (a cone NAT: calls reach this appliance by hole punching)",
+        NatKinds.EndpointDependent => "endpoint-dependent mapping (a symmetric NAT: only peers without one can call this appliance)",
+        NatKinds.Unknown => "not known yet (fewer than two DHT nodes have answered)",
+        _ => nat,
+    };
 
     public static void WriteCall(TextWriter output, CallSummary call)
     {

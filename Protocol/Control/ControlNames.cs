@@ -68,6 +68,26 @@ public static class CallEndReasons
     public const string IdentityMismatch = "identity_mismatch";
 
     public const string Error = "error";
+
+    /// <summary>No direct path can exist, e.g. both ends behind symmetric NAT (RFC 4787
+    /// endpoint-dependent mapping); the call ends at once instead of after the handshake timeout.</summary>
+    public const string Unreachable = "unreachable";
+}
+
+/// <summary>Values of <c>dht.nat</c> in <c>status</c>: this appliance's NAT as the DHT's answers show it (RFC 4787 §4.1).</summary>
+public static class NatKinds
+{
+    /// <summary>Fewer than two nodes have reported our address yet.</summary>
+    public const string Unknown = "unknown";
+
+    /// <summary>Others see one of our own addresses: no NAT in the way.</summary>
+    public const string None = "none";
+
+    /// <summary>One public endpoint for every destination (a cone NAT): calls get in by hole punching.</summary>
+    public const string EndpointIndependent = "endpoint_independent";
+
+    /// <summary>A public port per destination (a symmetric NAT): only peers without one can reach us.</summary>
+    public const string EndpointDependent = "endpoint_dependent";
 }
 
 /// <summary>Values of an event's <c>event</c>.</summary>

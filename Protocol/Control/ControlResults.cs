@@ -46,9 +46,13 @@ public sealed record StatusResult(
     IReadOnlyDictionary<string, long> Drops,
     DhtSummary? Dht = null);
 
-/// <summary>The routing layer in <c>status</c>: how much of the DHT this appliance knows, and its
-/// public address as other nodes see it (BEP 42 "ip"), which tells whether it is behind a NAT.</summary>
-public sealed record DhtSummary(int Nodes, int Good, int Buckets, long LanPeers, string? ExternalAddress);
+/// <summary>The routing layer in <c>status</c>: how much of the DHT this appliance knows, its
+/// public address as other nodes see it (BEP 42 "ip"), and its NAT (<see cref="Nat"/>, one of
+/// <see cref="NatKinds"/>; null from a daemon that predates it), and how many nodes accepted our latest
+/// announces (<see cref="AnnouncedTo"/>: the relays that can punch a hole for a caller, at most 8).</summary>
+public sealed record DhtSummary(int Nodes, int Good, int Buckets, long LanPeers, string? ExternalAddress,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Nat = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? AnnouncedTo = null);
 
 /// <summary><c>state</c> event data: the state machine went from <see cref="Was"/> on <see cref="On"/> to <see cref="Now"/>.</summary>
 public sealed record StateEventData(string Was, string On, string Now);

@@ -159,7 +159,13 @@ public sealed partial class DhtNode
         }
 
         Statistics.ResponseReceived();
-        Table.Observe(response.Id, from, ObservationKind.ResponseReceived);
+        if (t.Purpose != QueryPurpose.Keepalive)
+        {
+            // A keepalive is NAT upkeep, not table upkeep: its answer must not stand in for the
+            // refresh of a bucket no lookup went through (paper §2.3), or the refresh would never come.
+            Table.Observe(response.Id, from, ObservationKind.ResponseReceived);
+        }
+
         NoteExternalAddress(message.RequesterAddress, from);
 
         Settle(t, response, timedOut: false);
@@ -175,7 +181,9 @@ public sealed partial class DhtNode
         }
 
         Statistics.ErrorReceived();
+        _settlingError = message.Error; // the punch caller hears the relay's reason (DhtNode.Punch.cs)
         Fail(t, timedOut: false, penalise: false);
+        _settlingError = null;
     }
 
     private void ExpireTransactions(long now)
@@ -205,6 +213,7 @@ public sealed partial class DhtNode
         var purpose = t.Purpose;
         var lookup = t.Lookup;
         var candidate = t.Candidate;
+        var (id, to, expectedId) = (t.Id, t.To, t.ExpectedId);
         _transactions.Release(t);
         switch (purpose)
         {
@@ -223,6 +232,12 @@ public sealed partial class DhtNode
 
                 BootstrapSettled();
                 break;
+            case QueryPurpose.Announce when response is not null:
+                NoteAnnounceAccepted(expectedId, to);
+                break;
+            case QueryPurpose.Punch:
+                OnPunchSettled(id, response);
+                break;
         }
     }
 
@@ -232,6 +247,8 @@ public sealed partial class DhtNode
         {
             return;
         }
+
+        NatObserver.Report(from, address);
 
         if (_lastReportedAddress == address && IpAddressKey.Of(_lastReporter) != IpAddressKey.Of(from))
         {

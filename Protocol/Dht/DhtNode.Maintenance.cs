@@ -20,6 +20,9 @@ public sealed partial class DhtNode
 
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>Rate-limited sources tracked before maintenance forgets the idle ones.</summary>
+    private const int RateLimiterPruneThreshold = 32;
+
     /// <summary>A bootstrap that reached nobody (all its datagrams lost) is tried again this soon.</summary>
     private static readonly TimeSpan FirstBootstrapRetry = TimeSpan.FromSeconds(5);
 
@@ -45,12 +48,21 @@ public sealed partial class DhtNode
     {
         long now = Time.GetTimestamp();
         ExpireTransactions(now);
+        ExpirePunchRelays(now);
         if (now < _nextMaintenance)
         {
             return;
         }
 
         _nextMaintenance = now + ToTimestamp(_options.MaintenanceInterval);
+        if (_rateLimiter.Count >= RateLimiterPruneThreshold)
+        {
+            // Sources whose bucket has refilled are indistinguishable from new ones: forgetting
+            // them each second keeps the table at the sources of the last few seconds, not every
+            // node that ever asked (thousands in a large DHT), long before MaxRateLimitSources.
+            _rateLimiter.Prune(now);
+        }
+
         foreach (var ping in Table.TakePendingPings())
         {
             SendPing(ping.Endpoint, ping.Id);
@@ -78,6 +90,7 @@ public sealed partial class DhtNode
             StartAnnounce();
         }
 
+        SendKeepalives(now);
         if (now >= _nextPurge)
         {
             _nextPurge = now + ToTimestamp(PurgeInterval);
@@ -220,6 +233,13 @@ public sealed partial class DhtNode
         }
 
         IsBootstrapped = true;
+        if (_announcePort != 0 && !_announceRunning)
+        {
+            // An announce made before the join found nobody and waits for its retry: now that we
+            // know our neighbours, announce at once (a callee behind a NAT is found only through it).
+            _nextAnnounce = Time.GetTimestamp();
+        }
+
         foreach (var refresh in Table.BucketsFartherThanNeighbours())
         {
             StartLookup(refresh.Target, LookupKind.FindNode, stopWhenFound: false, Ignore, extra: null);

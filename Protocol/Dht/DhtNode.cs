@@ -40,7 +40,6 @@ public sealed partial class DhtNode : IDatagramHandler
     private readonly byte[] _sendBuffer = new byte[KrpcCodec.MaxMessageSize];
     private readonly byte[] _transactionIdBuffer = new byte[TransactionTable.IdSize];
     private readonly List<RoutingEntry> _closestScratch = new();
-    private readonly CompactNode[] _nodeScratch;
 
     public DhtNode(NodeId localId, IDatagramSender sender, TimeProvider time, DropCounters drops, DhtOptions? options = null)
     {
@@ -56,7 +55,6 @@ public sealed partial class DhtNode : IDatagramHandler
             _options.MaxRateLimitSources);
         _tokens = new TokenManager(time);
         _peerStore = new PeerStore(time, _options.PeerStore);
-        _nodeScratch = new CompactNode[_options.K];
         _nextMaintenance = time.GetTimestamp();
     }
 

@@ -56,6 +56,24 @@ public sealed record DhtOptions
     /// <summary>An announce that found no node to announce to is retried this soon.</summary>
     public static readonly TimeSpan DefaultAnnounceRetry = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Keepalive pings to the nodes that hold our announce, while we are (or may be) behind a NAT:
+    /// 25 s, under the 30 s after which many consumer NATs drop an idle UDP mapping (RFC 4787 REQ-5
+    /// asks for 2 minutes, which NATs in the field often do not give). Without the mapping, a relay
+    /// could not reach us to punch a hole (DhtNode.Punch.cs).
+    /// </summary>
+    public static readonly TimeSpan DefaultKeepaliveInterval = TimeSpan.FromSeconds(25);
+
+    /// <summary>Nodes kept alive: those that accepted our last announce, at most this many.</summary>
+    public const int DefaultMaxKeepaliveTargets = 8;
+
+    /// <summary>
+    /// A relay answers the caller with "callee did not answer" after this long: well inside the
+    /// caller's own <see cref="DefaultQueryTimeout"/>, so the caller hears why instead of timing out
+    /// (capped at 60 % of <see cref="QueryTimeout"/> when that is set shorter).
+    /// </summary>
+    public static readonly TimeSpan DefaultPunchRelayTimeout = TimeSpan.FromMilliseconds(600);
+
     public int Alpha { get; init; } = DefaultAlpha;
 
     public TimeSpan QueryTimeout { get; init; } = DefaultQueryTimeout;
@@ -81,6 +99,30 @@ public sealed record DhtOptions
     public TimeSpan MaintenanceInterval { get; init; } = DefaultMaintenanceInterval;
 
     public TimeSpan RebootstrapInterval { get; init; } = DefaultRebootstrapInterval;
+
+    public TimeSpan KeepaliveInterval { get; init; } = DefaultKeepaliveInterval;
+
+    public int MaxKeepaliveTargets { get; init; } = DefaultMaxKeepaliveTargets;
+
+    /// <summary>
+    /// Relayed hole punching (DhtNode.Punch.cs): relay pt_punch for announces we hold, and send
+    /// first when asked to punch toward a caller. Off, this node neither relays nor punches.
+    /// </summary>
+    public bool EnableHolePunching { get; init; } = true;
+
+    public TimeSpan PunchRelayTimeout { get; init; } = DefaultPunchRelayTimeout;
+
+    /// <summary>Relays waiting for a callee at once (the rest are refused with 202).</summary>
+    public int MaxPendingPunchRelays { get; init; } = 32;
+
+    /// <summary>
+    /// pt_punch requests this node acts on per second, all sources together, and its burst: a relay
+    /// sends up to two datagrams and a callee one ping per request, so this caps what strangers can
+    /// make us send (we must not become a reflector). Per-target limits are in DhtNode.Punch.cs.
+    /// </summary>
+    public double PunchesPerSecond { get; init; } = 10;
+
+    public int PunchBurst { get; init; } = 20;
 
     /// <summary>k of the table (and of lookups and responses): the paper's 20 by default.</summary>
     public RoutingTableOptions Routing { get; init; } = new();
@@ -114,6 +156,12 @@ public sealed record DhtOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(AnnounceRetry, TimeSpan.Zero, nameof(AnnounceRetry));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaintenanceInterval, TimeSpan.Zero, nameof(MaintenanceInterval));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RebootstrapInterval, TimeSpan.Zero, nameof(RebootstrapInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(KeepaliveInterval, TimeSpan.Zero, nameof(KeepaliveInterval));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxKeepaliveTargets, nameof(MaxKeepaliveTargets));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PunchRelayTimeout, TimeSpan.Zero, nameof(PunchRelayTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPendingPunchRelays, 1, nameof(MaxPendingPunchRelays));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PunchesPerSecond, 0, nameof(PunchesPerSecond));
+        ArgumentOutOfRangeException.ThrowIfLessThan(PunchBurst, 1, nameof(PunchBurst));
         ArgumentNullException.ThrowIfNull(Routing);
         ArgumentNullException.ThrowIfNull(PeerStore);
     }

@@ -19,6 +19,12 @@ internal enum QueryPurpose : byte
 
     /// <summary>announce_peer after a get_peers lookup.</summary>
     Announce,
+
+    /// <summary>Our pt_punch, as a caller or as a relay (DhtNode.Punch.cs).</summary>
+    Punch,
+
+    /// <summary>A ping that holds our NAT mapping toward a node that stores our announce (DhtNode.Punch.cs).</summary>
+    Keepalive,
 }
 
 /// <summary>One outstanding query (BEP 5 "KRPC Protocol": the "t" we chose, echoed by the reply).</summary>
@@ -58,6 +64,10 @@ internal sealed class TransactionTable
     /// <summary>Bytes of the transaction IDs we send (BEP 5 only asks for "a short string").</summary>
     public const int IdSize = 2;
 
+    /// <summary>Transactions kept for reuse: a lookup's worth; a burst beyond that is left to the GC
+    /// rather than held for the node's life (a simulation runs 100,000 nodes).</summary>
+    private const int MaxPooled = 16;
+
     private readonly Dictionary<ushort, Transaction> _byId;
     private readonly Queue<(Transaction T, int Generation)> _byDeadline = new();
     private readonly Stack<Transaction> _pool = new();
@@ -67,7 +77,8 @@ internal sealed class TransactionTable
     public TransactionTable(int capacity, Random? random = null)
     {
         _capacity = capacity;
-        _byId = new Dictionary<ushort, Transaction>(Math.Min(capacity, 256));
+        // Grows with use: most nodes have a handful of queries out, and a simulation holds 100,000.
+        _byId = new Dictionary<ushort, Transaction>(Math.Min(capacity, 8));
         _next = (ushort)(random ?? Random.Shared).Next(ushort.MaxValue + 1);
     }
 
@@ -151,7 +162,7 @@ internal sealed class TransactionTable
     {
         t.Clear();
         // A released object may still sit in the deadline queue: its generation there is stale.
-        if (_pool.Count < _capacity)
+        if (_pool.Count < MaxPooled)
         {
             _pool.Push(t);
         }

@@ -19,6 +19,9 @@ public enum CallEndReason
     Timeout,
     IdentityMismatch,
     Error,
+
+    /// <summary>No path can exist (both ends behind symmetric NAT): ended at once, not after a timeout.</summary>
+    Unreachable,
 }
 
 /// <summary>The one call the appliance has: its session, who and since when. Owned by the loop.</summary>

@@ -1,3 +1,5 @@
+using PicoTalk.Protocol.Dht;
+using PicoTalk.Protocol.Dht.Krpc;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Wire;
 
@@ -5,13 +7,29 @@ namespace PicoTalk.Service.Calls;
 
 /// <summary>
 /// Finds where an appliance with a given ID can be reached (the routing layer: a DHT lookup of the
-/// ID, which every appliance announces as an info-hash). The callback runs on the event loop with the
-/// candidate endpoints, best first, or none.
+/// ID, which every appliance announces as an info-hash), and gets through its NAT (issue 3 "NAT").
+/// Callbacks run on the event loop.
 /// </summary>
 public interface IPeerResolver
 {
-    void Resolve(NodeId id, Action<IReadOnlyList<PeerEndpoint>> done);
+    /// <summary>The candidate endpoints, best first (none: not found), and the nodes that can relay a punch.</summary>
+    void Resolve(NodeId id, Action<PeerResolution> done);
+
+    /// <summary>Asks <paramref name="relay"/> to make <paramref name="callee"/> send to us first (a hole punch).</summary>
+    void RequestPunch(NodeId callee, PunchRelay relay, Action<PunchResult> done);
+
+    /// <summary>Our own NAT's mapping behaviour, as far as we know it.</summary>
+    NatMapping LocalNat { get; }
 }
+
+/// <summary>Where a dialed ID was found: its endpoints, and the nodes that hold its announce (punch relays).</summary>
+public sealed record PeerResolution(IReadOnlyList<PeerEndpoint> Endpoints, IReadOnlyList<PunchRelay> Relays)
+{
+    public static PeerResolution At(params PeerEndpoint[] endpoints) => new(endpoints, []);
+}
+
+/// <summary>A node that holds a callee's announce and can ask it to punch toward us.</summary>
+public readonly record struct PunchRelay(NodeId Id, PeerEndpoint Endpoint);
 
 /// <summary>
 /// The endpoints at which peers were last seen, so that calling someone again starts at once

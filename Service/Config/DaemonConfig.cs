@@ -108,6 +108,11 @@ public sealed record DaemonConfig
             }
         }
 
+        if (Dht.KeepaliveSeconds is < 1 or > DhtConfig.MaxKeepaliveSeconds)
+        {
+            errors.Add(new("dht.keepalive_seconds", $"must be 1 to {DhtConfig.MaxKeepaliveSeconds}"));
+        }
+
         if (Calls.RingTimeoutSeconds is < 5 or > 600)
         {
             errors.Add(new("calls.ring_timeout_seconds", "must be 5 to 600"));
@@ -165,6 +170,15 @@ public sealed record DhtConfig
 
     /// <summary>Interfaces to discover on (e.g. ["wlan0"]); empty means every multicast interface.</summary>
     public List<string> LanInterfaces { get; set; } = [];
+
+    /// <summary>Relayed hole punching (issue 3 "NAT"): relay punches for announces we hold, punch when asked, ask when calling.</summary>
+    public bool HolePunching { get; set; } = true;
+
+    /// <summary>Seconds between keepalive pings to the nodes that hold our announce, while behind a NAT
+    /// (default 25: under the 30 s after which many NATs forget an idle UDP mapping).</summary>
+    public int KeepaliveSeconds { get; set; } = 25;
+
+    public const int MaxKeepaliveSeconds = 3600;
 }
 
 public sealed record CallConfig

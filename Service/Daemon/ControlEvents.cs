@@ -27,6 +27,7 @@ internal sealed class ControlEvents : ICallEvents
         CallEndReason.Timeout => "timeout",
         CallEndReason.IdentityMismatch => "identity_mismatch",
         CallEndReason.Error => "error",
+        CallEndReason.Unreachable => PicoTalk.Protocol.Control.CallEndReasons.Unreachable,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 }

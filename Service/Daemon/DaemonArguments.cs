@@ -10,6 +10,7 @@ public sealed record DaemonArguments
         usage: picotalkd [--state-dir DIR] [--config FILE] [--port N] [--bind ADDR] [--control PATH]
                          [--bootstrap HOST:PORT,...] [--no-lan-discovery] [--audio-in SPEC]
                          [--audio-out SPEC] [--gpio SPEC] [--name NAME] [--lan-interfaces IF,...]
+                         [--no-hole-punching] [--nat-keepalive SECONDS]
           --state-dir DIR     identity, config and caches (default $STATE_DIRECTORY, else /var/lib/picotalkd)
           --config FILE       settings (default DIR/config.json, created with defaults when missing)
           --port N            UDP port for DHT, sessions and media (default 5004; 0 takes a free port)
@@ -22,6 +23,8 @@ public sealed record DaemonArguments
           --bootstrap LIST    DHT nodes to join through (HOST:PORT,...), added to config dht.bootstrap
           --no-lan-discovery  do not look for appliances on the LAN by multicast
           --lan-interfaces L  interfaces for LAN discovery (e.g. lo or wlan0); default all
+          --no-hole-punching  neither ask for, relay nor answer NAT hole punches (config dht.hole_punching)
+          --nat-keepalive S   seconds between NAT keepalives to our DHT relays (default 25; dht.keepalive_seconds)
         """;
 
     public string? StateDirectory { get; init; }
@@ -47,6 +50,10 @@ public sealed record DaemonArguments
     public string? Name { get; init; }
 
     public IReadOnlyList<string>? LanInterfaces { get; init; }
+
+    public bool NoHolePunching { get; init; }
+
+    public int? NatKeepaliveSeconds { get; init; }
 
     public bool Help { get; init; }
 
@@ -81,6 +88,8 @@ public sealed record DaemonArguments
                 "--gpio" => result with { Gpio = Value() },
                 "--name" => result with { Name = Value() },
                 "--lan-interfaces" => result with { LanInterfaces = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--no-hole-punching" => result with { NoHolePunching = true },
+                "--nat-keepalive" => result with { NatKeepaliveSeconds = ParseSeconds(arg, Value()) },
                 "-h" or "--help" => result with { Help = true },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };
@@ -88,6 +97,11 @@ public sealed record DaemonArguments
 
         return result;
     }
+
+    private static int ParseSeconds(string option, string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, null, out int seconds) && seconds > 0
+            ? seconds
+            : throw new ArgumentException($"{option}: '{text}' is not a whole number of seconds (1 or more)");
 
     private static int ParsePort(string text) =>
         int.TryParse(text, System.Globalization.NumberStyles.None, null, out int port) && port <= 65535

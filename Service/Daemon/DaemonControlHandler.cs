@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using PicoTalk.Protocol.Control;
+using PicoTalk.Protocol.Dht;
+using PicoTalk.Protocol.Dht.Krpc;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Wire;
 using PicoTalk.Service.Calls;
@@ -118,12 +120,22 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
         if (daemon.Dht is { } node)
         {
             var table = node.Table.GetStatistics();
-            dht = new DhtSummary(table.Nodes, table.Good, table.Buckets, daemon.LanPeersHeard, node.ExternalAddress?.ToString());
+            dht = new DhtSummary(table.Nodes, table.Good, table.Buckets, daemon.LanPeersHeard, node.ExternalAddress?.ToString(),
+                NatWireName(node.NatObserver), node.KeepaliveTargets.Count);
         }
 
         return new StatusResult(daemon.Calls.State.WireName(), daemon.Id.ToString(), daemon.UdpPort, ThisAssembly.Version,
             call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht);
     }
+
+    private static string NatWireName(NatObserver nat) => nat.IsBehindNat == false
+        ? NatKinds.None
+        : nat.Mapping switch
+        {
+            NatMapping.EndpointIndependent => NatKinds.EndpointIndependent,
+            NatMapping.EndpointDependent => NatKinds.EndpointDependent,
+            _ => NatKinds.Unknown,
+        };
 
     private static CallSummary Summary(Call call)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using PicoTalk.Hal.Audio;
 using PicoTalk.Protocol.Dht;
@@ -57,7 +58,14 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         {
             Name = config.Name,
             RingTimeout = TimeSpan.FromSeconds(config.Calls.RingTimeoutSeconds),
-        }, log.Info);
+        }, log.Info, dhtOptions: new DhtOptions
+        {
+            EnableHolePunching = config.Dht.HolePunching,
+            KeepaliveInterval = TimeSpan.FromSeconds(config.Dht.KeepaliveSeconds),
+        });
+        // Whether the address others see is one of ours tells a public appliance from one behind a
+        // NAT, which needs keepalives (DhtNode.Punch.cs).
+        _core.Dht!.NatObserver.SetLocalAddresses(LocalAddresses());
         _dhtFile = Path.Combine(settings.StateDirectory, DhtNodesFileName);
         LoadRoutingTable();
         if (config.Dht.LanDiscovery)
@@ -108,7 +116,11 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         var dht = _core.Dht!;
         _lan?.Start();
         _loop.Post(() => dht.Announce((ushort)UdpPort));
-        _saveTimer = _loop.CreateTimer(SaveRoutingTable, SaveInterval, SaveInterval);
+        _saveTimer = _loop.CreateTimer(() =>
+        {
+            SaveRoutingTable();
+            RefreshLocalAddresses();
+        }, SaveInterval, SaveInterval);
         if (Settings.Config.Dht.Bootstrap.Count > 0)
         {
             _ = BootstrapAsync(dht, Settings.Config.Dht.Bootstrap);
@@ -135,6 +147,24 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         _log.Info($"dht: bootstrapping from {endpoints.Count} node(s)");
         _loop.Post(() => dht.Bootstrap(endpoints));
     }
+
+    private static IEnumerable<IPAddress> LocalAddresses()
+    {
+        try
+        {
+            return NetworkInterface.GetAllNetworkInterfaces()
+                .Where(n => n.OperationalStatus != OperationalStatus.Down)
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses.Select(u => u.Address))
+                .ToList();
+        }
+        catch (NetworkInformationException)
+        {
+            return []; // unknown: keepalives stay on
+        }
+    }
+
+    /// <summary>Interfaces come and go (DHCP, Wi-Fi): the NAT observer's view of our addresses follows every save.</summary>
+    private void RefreshLocalAddresses() => _core.Dht!.NatObserver.SetLocalAddresses(LocalAddresses());
 
     private void LoadRoutingTable()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PicoTalk.Protocol.Dht.Krpc;
 using PicoTalk.TestSupport.Dht;
 
 namespace PicoTalk.Bench;
@@ -22,11 +23,19 @@ internal static class DhtBench
     {
         double roundTripTarget = Math.Log2(Nodes) / 4 + 1;
         var wall = Stopwatch.StartNew();
+        long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var sim = new DhtSimulation(Nodes, new SimulationOptions { Seed = Seed });
+        long heapBuilt = GC.GetTotalMemory(forceFullCollection: true);
+        long allocatedBefore = GC.GetTotalAllocatedBytes();
         sim.Join(seeds: 8, wave: Math.Max(1_000, Nodes / 20), waveTime: TimeSpan.FromSeconds(3));
         table.Note($"DHT simulation: {Nodes:N0} nodes joined in {wall.Elapsed.TotalSeconds:F1} s wall, " +
                    $"{sim.Network.Sent:N0} datagrams; one-way latency 10-50 ms, no loss");
         table.Row("dht join: wall time", $"{wall.Elapsed.TotalSeconds:F1}", "s", "-");
+        long allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        long heapJoined = GC.GetTotalMemory(forceFullCollection: true);
+        JoinRows(table, sim);
+        table.Row("dht join: managed heap per node, new / joined", $"{(heapBuilt - heapBefore) / 1e3 / Nodes:F1} / {(heapJoined - heapBefore) / 1e3 / Nodes:F1}", "KB", "-");
+        table.Row("dht join: allocated per datagram", $"{(double)allocated / Math.Max(1, sim.Network.Sent):F0}", "bytes", "-");
 
         var healthy = sim.RunLookups(Lookups, parallel: 1_000, maxBatchTime: TimeSpan.FromSeconds(60));
         Rows(table, "no churn", healthy, "100%", roundTripTarget);
@@ -39,6 +48,31 @@ internal static class DhtBench
         table.Row("dht: managed heap after run", $"{GC.GetTotalMemory(forceFullCollection: true) / 1e6:F0}", "MB", "-");
         table.Row("dht: peak working set", $"{Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0}", "MB", "-");
         GC.KeepAlive(sim);
+    }
+
+    /// <summary>What the join cost per node: datagrams, queries by method, lookups, and the tables it left.</summary>
+    private static void JoinRows(Table table, DhtSimulation sim)
+    {
+        long lookups = 0, tableEntries = 0;
+        var queries = new long[Enum.GetValues<KrpcMethod>().Length];
+        for (int i = 0; i < sim.Count; i++)
+        {
+            var node = sim[i];
+            lookups += node.Statistics.LookupsStarted;
+            tableEntries += node.Table.Count;
+            foreach (var method in Enum.GetValues<KrpcMethod>())
+            {
+                queries[(int)method] += node.Statistics.QueriesSent(method);
+            }
+        }
+
+        double n = sim.Count;
+        table.Row("dht join: datagrams per node", $"{sim.Network.Sent / n:F0}", "datagrams", "-");
+        table.Row("dht join: find_node / get_peers / ping / announce_peer sent per node",
+            $"{queries[(int)KrpcMethod.FindNode] / n:F0} / {queries[(int)KrpcMethod.GetPeers] / n:F0} / " +
+            $"{queries[(int)KrpcMethod.Ping] / n:F0} / {queries[(int)KrpcMethod.AnnouncePeer] / n:F0}", "queries", "-");
+        table.Row("dht join: lookups per node", $"{lookups / n:F1}", "lookups", "-");
+        table.Row("dht join: mean routing table", $"{tableEntries / n:F0}", "entries", "-");
     }
 
     private static void Rows(Table table, string phase, SimulationReport r, string successTarget, double roundTripTarget)

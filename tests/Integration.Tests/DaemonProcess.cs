@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
+using PicoTalk.TestSupport.Net;
 
 namespace PicoTalk.Integration.Tests;
 
@@ -66,6 +67,28 @@ public sealed partial class DaemonProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
+        return await StartAsync(start, stateDirectory);
+    }
+
+    /// <summary>
+    /// A daemon inside a lab namespace (<see cref="LabNamespace.CreateStartInfo"/>: <c>ip netns exec</c>
+    /// execs it, so the process is the daemon itself), bound to every IPv4 address there. Its control
+    /// socket is a path in <paramref name="stateDirectory"/>, so <c>picotalk</c> reaches it from the
+    /// test's own namespace. LAN discovery is off unless <paramref name="extraArgs"/> names interfaces.
+    /// </summary>
+    public static Task<DaemonProcess> StartInAsync(LabNamespace host, string stateDirectory, params string[] extraArgs)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        var safety = extraArgs.Contains("--lan-interfaces") ? Array.Empty<string>() : ["--no-lan-discovery"];
+        string[] args = [Binaries.Daemon, "--state-dir", stateDirectory, "--port", "0", "--bind", "0.0.0.0",
+            "--control", Path.Combine(stateDirectory, "control.sock"), "--audio-in", "silence", "--audio-out", "null",
+            .. safety, .. extraArgs];
+        // The lab's LabCommand.StartInfo finds "dotnet" on PATH and also redirects stdin, which stays open.
+        return StartAsync(host.CreateStartInfo("dotnet", args), stateDirectory);
+    }
+
+    private static async Task<DaemonProcess> StartAsync(ProcessStartInfo start, string stateDirectory)
+    {
         start.Environment.Remove("JOURNAL_STREAM");
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start picotalkd");
         var daemon = new DaemonProcess(process, stateDirectory);

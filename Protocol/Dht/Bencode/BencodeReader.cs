@@ -47,9 +47,9 @@ public static class BencodeReader
             return false;
         }
 
-        int scratchSize = Math.Max(1, Math.Min(limits.MaxElements, (input.Length / MinBytesPerValue) + 1));
+        int scratchSize = ScratchSize(input.Length, limits);
         var scratch = ArrayPool<BencodeValue>.Shared.Rent(scratchSize);
-        var parser = new Parser(input, limits, scratch);
+        var parser = new Parser(input, limits, scratch, scratch.Length);
         bool ok = parser.ReadValue(0, out value);
         if (ok && parser.Position != input.Length)
         {
@@ -68,27 +68,78 @@ public static class BencodeReader
         return ok;
     }
 
+    /// <summary>
+    /// Checks that <paramref name="input"/> is exactly one canonical value within
+    /// <paramref name="limits"/>, with the same rules and the same first error as
+    /// <see cref="TryRead(ReadOnlyMemory{byte}, BencodeLimits, out BencodeValue, out BencodeReadError)"/>,
+    /// but builds nothing and allocates nothing: the receive path validates, then reads the few
+    /// fields it needs with <see cref="BencodeCursor"/>.
+    /// </summary>
+    public static bool Validate(ReadOnlySpan<byte> input, BencodeLimits limits, out BencodeReadError error)
+    {
+        if (input.Length > limits.MaxInputSize)
+        {
+            error = new BencodeReadError(BencodeErrorReason.InputTooLarge, limits.MaxInputSize);
+            return false;
+        }
+
+        var parser = new Parser(input, limits, scratch: null, ScratchSize(input.Length, limits));
+        bool ok = parser.ReadValue(0, out _);
+        if (ok && parser.Position != input.Length)
+        {
+            parser.Fail(BencodeErrorReason.TrailingBytes, parser.Position);
+            ok = false;
+        }
+
+        error = parser.Error;
+        return ok;
+    }
+
+    private static int ScratchSize(int inputLength, BencodeLimits limits) =>
+        Math.Max(1, Math.Min(limits.MaxElements, (inputLength / MinBytesPerValue) + 1));
+
     /// <summary>Reads one value or throws <see cref="BencodeException"/> (for callers that are not on the receive path).</summary>
     public static BencodeValue Read(ReadOnlyMemory<byte> input, BencodeLimits? limits = null) =>
         TryRead(input, limits ?? BencodeLimits.Default, out var value, out var error) ? value : throw new BencodeException(error);
 
     private static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
 
-    private struct Parser
+    /// <summary>
+    /// The one parser behind <see cref="TryRead(ReadOnlyMemory{byte}, BencodeLimits, out BencodeValue, out BencodeReadError)"/>
+    /// and <see cref="Validate"/>: with no scratch it checks everything and builds nothing (no
+    /// slices, no container arrays), so both accept exactly the same inputs.
+    /// </summary>
+    private ref struct Parser
     {
+        private readonly ReadOnlySpan<byte> _span;
         private readonly ReadOnlyMemory<byte> _input;
         private readonly BencodeLimits _limits;
-        private readonly BencodeValue[] _scratch;
+        private readonly BencodeValue[]? _scratch;
+        private readonly int _capacity;
         private int _top;
         private int _elements;
 
-        public Parser(ReadOnlyMemory<byte> input, BencodeLimits limits, BencodeValue[] scratch)
+        // Where the last byte string read lies, for the dictionary key order check.
+        private int _stringStart;
+        private int _stringLength;
+
+        public Parser(ReadOnlyMemory<byte> input, BencodeLimits limits, BencodeValue[] scratch, int capacity)
+            : this(input.Span, limits, scratch, capacity)
         {
             _input = input;
+        }
+
+        public Parser(ReadOnlySpan<byte> input, BencodeLimits limits, BencodeValue[]? scratch, int capacity)
+        {
+            _span = input;
+            _input = default;
             _limits = limits;
             _scratch = scratch;
+            _capacity = capacity;
             _top = 0;
             _elements = 0;
+            _stringStart = 0;
+            _stringLength = 0;
             Position = 0;
             Error = default;
         }
@@ -107,7 +158,7 @@ public static class BencodeReader
         public bool ReadValue(int depth, out BencodeValue value)
         {
             value = default;
-            var span = _input.Span;
+            var span = _span;
             if (Position >= span.Length)
             {
                 return Fail(BencodeErrorReason.Truncated, Position);
@@ -132,7 +183,7 @@ public static class BencodeReader
         private bool ReadInteger(out BencodeValue value)
         {
             value = default;
-            var span = _input.Span;
+            var span = _span;
             int pos = Position + 1;
             bool negative = pos < span.Length && span[pos] == Minus;
             if (negative)
@@ -190,7 +241,7 @@ public static class BencodeReader
         private bool ReadByteString(out BencodeValue value)
         {
             value = default;
-            var span = _input.Span;
+            var span = _span;
             int start = Position;
             int pos = start;
             long length = 0;
@@ -227,7 +278,9 @@ public static class BencodeReader
                 return Fail(BencodeErrorReason.Truncated, span.Length);
             }
 
-            value = BencodeValue.FromBytes(_input.Slice(pos, (int)length));
+            _stringStart = pos;
+            _stringLength = (int)length;
+            value = _scratch is null ? default : BencodeValue.FromBytes(_input.Slice(pos, (int)length));
             Position = pos + (int)length;
             return true;
         }
@@ -242,11 +295,11 @@ public static class BencodeReader
 
             Position++;
             int first = _top;
-            ReadOnlyMemory<byte> previousKey = default;
+            int previousKeyStart = 0, previousKeyLength = 0;
             bool isDictionary = kind == BencodeKind.Dictionary;
             while (true)
             {
-                var span = _input.Span;
+                var span = _span;
                 if (Position >= span.Length)
                 {
                     return Fail(BencodeErrorReason.Truncated, Position);
@@ -274,7 +327,8 @@ public static class BencodeReader
 
                     if (_top > first)
                     {
-                        int order = previousKey.Span.SequenceCompareTo(key.Bytes.Span);
+                        int order = span.Slice(previousKeyStart, previousKeyLength)
+                            .SequenceCompareTo(span.Slice(_stringStart, _stringLength));
                         if (order == 0)
                         {
                             return Fail(BencodeErrorReason.DuplicateKey, keyOffset);
@@ -286,7 +340,8 @@ public static class BencodeReader
                         }
                     }
 
-                    previousKey = key.Bytes;
+                    previousKeyStart = _stringStart;
+                    previousKeyLength = _stringLength;
                     if (!Push(key, keyOffset))
                     {
                         return false;
@@ -306,21 +361,31 @@ public static class BencodeReader
             }
 
             int count = _top - first;
+            _top = first;
+            if (_scratch is null)
+            {
+                return true;
+            }
+
             BencodeValue[] items = count == 0 ? [] : _scratch.AsSpan(first, count).ToArray();
             _scratch.AsSpan(first, count).Clear();
-            _top = first;
             value = BencodeValue.FromCheckedContainer(kind, items);
             return true;
         }
 
         private bool Push(in BencodeValue item, int offset)
         {
-            if (_top == _scratch.Length)
+            if (_top == _capacity)
             {
                 return Fail(BencodeErrorReason.TooManyElements, offset);
             }
 
-            _scratch[_top++] = item;
+            if (_scratch is not null)
+            {
+                _scratch[_top] = item;
+            }
+
+            _top++;
             return true;
         }
     }

@@ -55,10 +55,21 @@ public readonly struct CompactNodeList
     public static CompactNodeList FromNodes(ReadOnlySpan<CompactNode> nodes, bool isIPv6)
     {
         int size = isIPv6 ? CompactNode.IPv6Size : CompactNode.IPv4Size;
-        var bytes = new byte[nodes.Length * size];
+        return WriteTo(nodes, isIPv6, new byte[nodes.Length * size]);
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="nodes"/> into the start of <paramref name="buffer"/> (no allocation;
+    /// the list is a view of the buffer, valid until the caller reuses it). Throws when the buffer
+    /// is too small, or for an IPv6 endpoint in an IPv4 list.
+    /// </summary>
+    public static CompactNodeList WriteTo(ReadOnlySpan<CompactNode> nodes, bool isIPv6, Memory<byte> buffer)
+    {
+        int size = isIPv6 ? CompactNode.IPv6Size : CompactNode.IPv4Size;
+        var bytes = buffer[..(nodes.Length * size)];
         for (int i = 0; i < nodes.Length; i++)
         {
-            var entry = bytes.AsSpan(i * size, size);
+            var entry = bytes.Span.Slice(i * size, size);
             if (isIPv6)
             {
                 CompactNode.WriteIPv6(nodes[i], entry);

@@ -68,6 +68,8 @@ public static partial class KrpcCodec
                 return problem;
             }
 
+            case KrpcMethod.Punch:
+                return ReadPunch(arguments, querier, out body);
             default:
                 return ReadAnnouncePeer(arguments, querier, out body);
         }
@@ -160,6 +162,12 @@ public static partial class KrpcCodec
             return "r.id must be a 20-byte string";
         }
 
+        string? natProblem = ReadNat(values, out var nat);
+        if (natProblem is not null)
+        {
+            return natProblem;
+        }
+
         CompactNodeList nodes = default;
         var nodesValue = values.Get(KrpcKeys.Nodes);
         if (!nodesValue.IsNone
@@ -195,7 +203,7 @@ public static partial class KrpcCodec
             return "r.values must be a list of 6- or 18-byte strings";
         }
 
-        body = new KrpcResponse { Id = responder, Nodes = nodes, Nodes6 = nodes6, Token = token, Values = peers };
+        body = new KrpcResponse { Id = responder, Nat = nat, Nodes = nodes, Nodes6 = nodes6, Token = token, Values = peers };
         return null;
     }
 

@@ -103,7 +103,7 @@ public static partial class KrpcCodec
         writer.WriteEnd();
     }
 
-    // Key order: id < implied_port < info_hash < port < target < token < want.
+    // Key order: id < implied_port < info_hash < port < target < token < want (pt_punch: addr < id < info_hash).
     private static void WriteArguments(ref BencodeWriter writer, KrpcQuery query)
     {
         if (query.Method == KrpcMethod.Unknown)
@@ -113,6 +113,14 @@ public static partial class KrpcCodec
         }
 
         writer.WriteDictionaryStart();
+        if (query.Method == KrpcMethod.Punch)
+        {
+            // "addr" sorts before "id".
+            WritePunchArguments(ref writer, query);
+            writer.WriteEnd();
+            return;
+        }
+
         WriteId(ref writer, KrpcKeys.Id, query.Id);
         switch (query.Method)
         {
@@ -164,11 +172,16 @@ public static partial class KrpcCodec
         writer.WriteEnd();
     }
 
-    // Key order: id < nodes < nodes6 < token < values.
+    // Key order: id < nat < nodes < nodes6 < token < values.
     private static void WriteReturnValues(ref BencodeWriter writer, KrpcResponse response)
     {
         writer.WriteDictionaryStart();
         WriteId(ref writer, KrpcKeys.Id, response.Id);
+        if (response.Nat is { } nat)
+        {
+            writer.WriteBytes(KrpcKeys.Nat);
+            writer.WriteInteger((int)nat);
+        }
         if (response.Nodes.IsPresent)
         {
             RequireFamily(response.Nodes, isIPv6: false);

@@ -24,13 +24,15 @@ namespace PicoTalk.Protocol.Dht.Krpc;
 ///
 /// query "a":    2:id 20:.. [12:implied_porti1e] [9:info_hash 20:..] [4:port i..e]
 ///               [6:target 20:..] [5:token ..] [4:want l 2:n4 2:n6 e]   (BEP 5 "DHT Queries", BEP 32 "want")
-/// response "r": 2:id 20:.. [5:nodes 26*n] [6:nodes6 38*n] [5:token ..] [6:values l 6:.. | 18:.. e]
+/// pt_punch "a": [4:addr 6|18:..] 2:id 20:.. 9:info_hash 20:..       (ours: KrpcCodec.Punch.cs)
+/// response "r": 2:id 20:.. [3:nat i..e] [5:nodes 26*n] [6:nodes6 38*n] [5:token ..] [6:values l 6:.. | 18:.. e]
 /// </code>
 /// Reading is strict about what we use (BEP 5 asks for a 203 error on "a malformed packet,
 /// invalid arguments") and ignores keys it does not know (forward compatibility; BEP 32 "want"
 /// says unknown flags "must be silently ignored"). It never throws: a bad datagram yields a
-/// <see cref="KrpcParseError"/>. It allocates the message objects and one array per bencode
-/// list or dictionary, and copies no byte of the datagram.
+/// <see cref="KrpcParseError"/>. The common messages (the four BEP 5 queries and their answers
+/// without "values") take a fast path that allocates only the message object; others allocate one
+/// array per bencode list or dictionary. No byte of the datagram is copied.
 /// </remarks>
 public static partial class KrpcCodec
 {
@@ -47,6 +49,20 @@ public static partial class KrpcCodec
     /// carries the transaction ID so that a malformed query can be answered with a 203 error.
     /// </summary>
     public static bool TryRead(ReadOnlyMemory<byte> datagram, out KrpcMessage message, out KrpcParseError error)
+    {
+        // The common messages are read without allocating a bencode tree (KrpcCodec.Fast.cs);
+        // whatever that reader leaves, valid or not, the general reader below decides.
+        if (TryReadFast(datagram, out message))
+        {
+            error = default;
+            return true;
+        }
+
+        return TryReadGeneral(datagram, out message, out error);
+    }
+
+    /// <summary>The general reader: every message, and the reason for every refusal (the fast path's reference).</summary>
+    internal static bool TryReadGeneral(ReadOnlyMemory<byte> datagram, out KrpcMessage message, out KrpcParseError error)
     {
         message = default;
         if (!BencodeReader.TryRead(datagram, Limits, out var root, out var bencodeError))

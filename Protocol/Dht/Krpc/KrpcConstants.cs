@@ -43,6 +43,11 @@ public static class KrpcKeys
     public static ReadOnlySpan<byte> FindNode => "find_node"u8;
     public static ReadOnlySpan<byte> GetPeers => "get_peers"u8;
     public static ReadOnlySpan<byte> AnnouncePeer => "announce_peer"u8;
+
+    // Our own query (DESIGN.md "Wire"), relayed hole punching: KrpcCodec.Punch.cs.
+    public static ReadOnlySpan<byte> Punch => "pt_punch"u8;
+    public static ReadOnlySpan<byte> PunchAddress => "addr"u8;
+    public static ReadOnlySpan<byte> Nat => "nat"u8;
 }
 
 /// <summary>Sizes from the specifications, and the limits we chose.</summary>

@@ -33,6 +33,9 @@ public enum KrpcMethod : byte
     FindNode,
     GetPeers,
     AnnouncePeer,
+
+    /// <summary>Our own "pt_punch": relayed hole punching (<see cref="KrpcCodec"/>, KrpcCodec.Punch.cs).</summary>
+    Punch,
 }
 
 /// <summary>BEP 32 "want": which node lists the requester asks for. None = the key is absent.</summary>

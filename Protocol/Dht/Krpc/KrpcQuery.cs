@@ -1,5 +1,6 @@
 using PicoTalk.Protocol.Dht.Bencode;
 using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Wire;
 
 namespace PicoTalk.Protocol.Dht.Krpc;
 
@@ -39,6 +40,9 @@ public sealed class KrpcQuery
     /// <summary>announce_peer "implied_port" non-zero: use the UDP source port instead of <see cref="Port"/>.</summary>
     public bool ImpliedPort { get; private init; }
 
+    /// <summary>pt_punch "addr": whom the callee should send to (set by the relay); null when absent.</summary>
+    public PeerEndpoint? PunchAddress { get; private init; }
+
     /// <summary>announce_peer "token", from an earlier get_peers response.</summary>
     public ReadOnlyMemory<byte> Token { get; private init; }
 
@@ -53,6 +57,7 @@ public sealed class KrpcQuery
     private static readonly byte[] FindNodeName = KrpcKeys.FindNode.ToArray();
     private static readonly byte[] GetPeersName = KrpcKeys.GetPeers.ToArray();
     private static readonly byte[] AnnouncePeerName = KrpcKeys.AnnouncePeer.ToArray();
+    private static readonly byte[] PunchName = KrpcKeys.Punch.ToArray();
 
     public static KrpcQuery Ping(NodeId id) => new(KrpcMethod.Ping, PingName, id);
 
@@ -76,6 +81,20 @@ public sealed class KrpcQuery
         };
     }
 
+    /// <summary>
+    /// Our "pt_punch" (KrpcCodec.Punch.cs): "info_hash" is the callee's ID; "addr" is set only by a
+    /// relay, naming the caller the callee should send to.
+    /// </summary>
+    public static KrpcQuery Punch(NodeId id, NodeId callee, PeerEndpoint? address = null)
+    {
+        if (address is { } a && (a.IsEmpty || a.Port == 0))
+        {
+            throw new ArgumentException("a punch address needs an address and a port", nameof(address));
+        }
+
+        return new(KrpcMethod.Punch, PunchName, id) { InfoHash = callee, PunchAddress = address };
+    }
+
     /// <summary>A method this codec does not know (e.g. one of our own, DESIGN.md "Wire"), with raw arguments.</summary>
     public static KrpcQuery Unknown(ReadOnlyMemory<byte> methodName, BencodeValue arguments, NodeId id = default)
     {
@@ -95,6 +114,7 @@ public sealed class KrpcQuery
         if (name.SequenceEqual(KrpcKeys.FindNode)) return KrpcMethod.FindNode;
         if (name.SequenceEqual(KrpcKeys.GetPeers)) return KrpcMethod.GetPeers;
         if (name.SequenceEqual(KrpcKeys.AnnouncePeer)) return KrpcMethod.AnnouncePeer;
+        if (name.SequenceEqual(KrpcKeys.Punch)) return KrpcMethod.Punch;
         return KrpcMethod.Unknown;
     }
 }

@@ -12,6 +12,9 @@ public sealed class KrpcResponse
     /// <summary>"id": the responding node (BEP 5 "DHT Queries": every response has one).</summary>
     public required NodeId Id { get; init; }
 
+    /// <summary>"nat" of a pt_punch response: the callee's NAT mapping; null when absent.</summary>
+    public NatMapping? Nat { get; init; }
+
     /// <summary>"nodes": compact IPv4 node infos (find_node, get_peers).</summary>
     public CompactNodeList Nodes { get; init; }
 

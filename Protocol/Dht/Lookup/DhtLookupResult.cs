@@ -40,8 +40,9 @@ public readonly record struct LookupStats(
 public sealed class DhtLookupResult
 {
     internal DhtLookupResult(NodeId target, LookupKind kind, IReadOnlyList<PeerEndpoint> peers,
-        IReadOnlyList<LookupNode> closest, LookupStats stats, bool refused)
+        IReadOnlyList<LookupNode> closest, LookupStats stats, bool refused, IReadOnlyList<LookupNode>? holders = null)
     {
+        Holders = holders ?? Array.Empty<LookupNode>();
         Target = target;
         Kind = kind;
         Peers = peers;
@@ -56,6 +57,12 @@ public sealed class DhtLookupResult
 
     /// <summary>get_peers "values" from every node that answered, without duplicates.</summary>
     public IReadOnlyList<PeerEndpoint> Peers { get; }
+
+    /// <summary>
+    /// Nodes whose get_peers answer carried "values", i.e. that hold the target's announce, in the
+    /// order they answered: the relays for a hole punch (DhtNode.Punch.cs). At most 8.
+    /// </summary>
+    public IReadOnlyList<LookupNode> Holders { get; }
 
     /// <summary>Up to k nodes that answered, closest to the target first.</summary>
     public IReadOnlyList<LookupNode> ClosestNodes { get; }

@@ -28,6 +28,9 @@ internal sealed class IterativeLookup
     /// <summary>Distinct "values" kept from all answers (a get_peers response carries at most 52).</summary>
     private const int MaxPeers = 128;
 
+    /// <summary>Nodes kept that answered with "values" (they hold the announce: relays for a hole punch).</summary>
+    private const int MaxHolders = 8;
+
     /// <summary>Second tries after a timeout (libtorrent and BEP 5 retry once before giving a node up).</summary>
     private const int MaxRetries = 1;
 
@@ -35,6 +38,7 @@ internal sealed class IterativeLookup
     private readonly Action<DhtLookupResult> _done;
     private readonly List<LookupCandidate> _shortlist = new();
     private readonly List<PeerEndpoint> _peers = new();
+    private readonly List<LookupNode> _holders = new();
     private readonly int _k;
     private readonly int _alpha;
     private readonly int _maxQueries;
@@ -120,6 +124,11 @@ internal sealed class IterativeLookup
             if (response.Token is { } token && !token.IsEmpty)
             {
                 candidate.Token = token.ToArray();
+            }
+
+            if (response.Values.Count > 0 && _holders.Count < MaxHolders)
+            {
+                _holders.Add(new LookupNode(candidate.Id, candidate.Endpoint, candidate.Token));
             }
 
             for (int i = 0; i < response.Values.Count && _peers.Count < MaxPeers; i++)
@@ -246,7 +255,7 @@ internal sealed class IterativeLookup
 
         var stats = new LookupStats(_queries, _responses, _timeouts, _failures, hops,
             closest.Count == 0 ? 0 : hops + 1, _deepestQuery + 1, _node.Time.GetElapsedTime(_startedAt));
-        var result = new DhtLookupResult(Target, Kind, _peers.ToArray(), closest, stats, refused: false);
+        var result = new DhtLookupResult(Target, Kind, _peers.ToArray(), closest, stats, refused: false, _holders.ToArray());
         _node.OnLookupFinished(this);
         _done(result);
     }

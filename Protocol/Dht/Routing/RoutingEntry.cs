@@ -10,7 +10,13 @@ namespace PicoTalk.Protocol.Dht.Routing;
 /// </summary>
 public sealed class RoutingEntry
 {
+    /// <summary>"Never" in the time fields: plain longs rather than long? keep an entry 24 bytes smaller.</summary>
+    private const long Never = long.MinValue;
+
     private readonly StatusRules _rules;
+    private long _lastResponse = Never;
+    private long _lastQuery = Never;
+    private long _pingRequestedAt = Never;
 
     internal RoutingEntry(NodeId id, PeerEndpoint endpoint, long firstSeen, StatusRules rules)
     {
@@ -31,19 +37,31 @@ public sealed class RoutingEntry
     public long LastSeen { get; internal set; }
 
     /// <summary>Last response to one of our queries; null if it never answered (unverified).</summary>
-    public long? LastResponse { get; internal set; }
+    public long? LastResponse
+    {
+        get => _lastResponse == Never ? null : _lastResponse;
+        internal set => _lastResponse = value ?? Never;
+    }
 
     /// <summary>Last query it sent us; null if none.</summary>
-    public long? LastQuery { get; internal set; }
+    public long? LastQuery
+    {
+        get => _lastQuery == Never ? null : _lastQuery;
+        internal set => _lastQuery = value ?? Never;
+    }
 
     /// <summary>Queries in a row that went unanswered; reset by any response.</summary>
     public int ConsecutiveFailures { get; internal set; }
 
     /// <summary>When the table last asked its owner to ping this node (null when no ping is outstanding).</summary>
-    internal long? PingRequestedAt { get; set; }
+    internal long? PingRequestedAt
+    {
+        get => _pingRequestedAt == Never ? null : _pingRequestedAt;
+        set => _pingRequestedAt = value ?? Never;
+    }
 
     /// <summary>It answered at least one of our queries since it entered the table.</summary>
-    public bool IsVerified => LastResponse is not null;
+    public bool IsVerified => _lastResponse != Never;
 
     public NodeStatus Status => _rules.StatusOf(this, _rules.Time.GetTimestamp());
 

@@ -66,8 +66,7 @@ public sealed partial class RoutingTable
     private void AddEntry(KBucket bucket, RoutingEntry entry, long now)
     {
         bucket.Entries.Add(entry);
-        _byId.Add(entry.Id, entry);
-        _byEndpoint.Add(entry.Endpoint, entry);
+        _count++;
         bucket.LastChanged = now;
     }
 
@@ -76,8 +75,7 @@ public sealed partial class RoutingTable
     {
         var bucket = _buckets[BucketIndexFor(entry.Id)];
         bucket.Entries.Remove(entry);
-        _byId.Remove(entry.Id);
-        _byEndpoint.Remove(entry.Endpoint);
+        _count--;
         return bucket;
     }
 
@@ -174,7 +172,7 @@ public sealed partial class RoutingTable
         if (arrival != Arrival.Loaded)
         {
             ReplaceBadEntries(bucket, now);
-            if (_byId.ContainsKey(id))
+            if (FindEntry(id) is not null)
             {
                 return ObserveResult.Added;
             }
@@ -207,8 +205,7 @@ public sealed partial class RoutingTable
             }
 
             bucket.Entries.Remove(bad);
-            _byId.Remove(bad.Id);
-            _byEndpoint.Remove(bad.Endpoint);
+            _count--;
 
             // Each attempt takes at least one candidate out of the cache, so the loop ends.
             if (!PromoteReplacement(bucket, now))
@@ -249,7 +246,7 @@ public sealed partial class RoutingTable
 
             var candidate = cache[pick];
             cache.RemoveAt(pick);
-            if (_byId.ContainsKey(candidate.Id) || _byEndpoint.ContainsKey(candidate.Endpoint)
+            if (FindEntry(candidate.Id) is not null || FindByEndpoint(candidate.Endpoint) is not null
                 || CountAddress(bucket.Entries, candidate.Endpoint) >= _options.MaxNodesPerAddressPerBucket)
             {
                 continue;

@@ -10,7 +10,7 @@ public sealed partial class RoutingTable
     {
         long now = _time.GetTimestamp();
         var wallNow = _time.GetUtcNow();
-        var nodes = new List<SavedNode>(_byId.Count);
+        var nodes = new List<SavedNode>(_count);
         foreach (var bucket in _buckets)
         {
             foreach (var entry in bucket.Entries)
@@ -59,7 +59,7 @@ public sealed partial class RoutingTable
         foreach (var node in nodes)
         {
             if (node.Id == OwnId || node.Id.IsZero || node.Endpoint.IsEmpty || node.Endpoint.Port == 0
-                || _byId.ContainsKey(node.Id) || _byEndpoint.ContainsKey(node.Endpoint))
+                || FindEntry(node.Id) is not null || FindByEndpoint(node.Endpoint) is not null)
             {
                 continue;
             }

@@ -36,46 +36,77 @@ public sealed partial class RoutingTable
             _distanceScratch = new NodeId[Math.Max(count, _options.BucketSize)];
         }
 
-        var distances = _distanceScratch;
-        foreach (var bucket in _buckets)
+        // Buckets in distance order, so the scan stops after the few it needs (paper §2.1: XOR
+        // distance is decided by the first differing bit). Let b = the bits the target shares with
+        // our ID. Bucket b (IDs sharing exactly b bits with ours) agrees with the target on b + 1
+        // bits: nearest. Every bucket after it (sharing more bits with us) differs from the target
+        // first at bit b: next, as one group. Bucket i < b differs from the target first at bit i:
+        // farther the smaller i. Each group is strictly farther than the one before, so once a
+        // group leaves `count` results, no later bucket can improve them.
+        int last = _buckets.Count - 1;
+        int b = Math.Min(OwnId.CommonPrefixLength(target), last);
+        if (b < last)
         {
-            foreach (var entry in bucket.Entries)
+            ScanBucket(_buckets[b], target, count, results, filter);
+            if (results.Count == count)
             {
-                var distance = target.Xor(entry.Id);
-                int n = results.Count;
-                if (n == count && distance.CompareTo(distances[n - 1]) >= 0)
-                {
-                    continue;
-                }
-
-                // Bad (BEP 5: several queries in a row unanswered) is the only status skipped.
-                if (entry.ConsecutiveFailures >= _rules.FailuresBeforeBad || (filter is not null && !filter(entry)))
-                {
-                    continue;
-                }
-
-                // Keeps results sorted; count is small (k), so a linear insertion beats a full sort.
-                int at;
-                if (n < count)
-                {
-                    results.Add(entry);
-                    at = n;
-                }
-                else
-                {
-                    at = n - 1;
-                }
-
-                while (at > 0 && distance.CompareTo(distances[at - 1]) < 0)
-                {
-                    distances[at] = distances[at - 1];
-                    results[at] = results[at - 1];
-                    at--;
-                }
-
-                distances[at] = distance;
-                results[at] = entry;
+                return;
             }
+        }
+
+        for (int i = b < last ? b + 1 : last; i <= last; i++)
+        {
+            ScanBucket(_buckets[i], target, count, results, filter);
+        }
+
+        for (int i = b - 1; i >= 0 && results.Count < count; i--)
+        {
+            ScanBucket(_buckets[i], target, count, results, filter);
+        }
+    }
+
+    /// <summary>Merges one bucket's eligible entries into the sorted <paramref name="results"/> (at most <paramref name="count"/>).</summary>
+    private void ScanBucket(KBucket bucket, NodeId target, int count, List<RoutingEntry> results, Func<RoutingEntry, bool>? filter)
+    {
+        var distances = _distanceScratch;
+        var entries = bucket.Entries;
+        for (int e = 0; e < entries.Count; e++)
+        {
+            var entry = entries[e];
+            var distance = target.Xor(entry.Id);
+            int n = results.Count;
+            if (n == count && distance.CompareTo(distances[n - 1]) >= 0)
+            {
+                continue;
+            }
+
+            // Bad (BEP 5: several queries in a row unanswered) is the only status skipped.
+            if (entry.ConsecutiveFailures >= _rules.FailuresBeforeBad || (filter is not null && !filter(entry)))
+            {
+                continue;
+            }
+
+            // Keeps results sorted; count is small (k), so a linear insertion beats a full sort.
+            int at;
+            if (n < count)
+            {
+                results.Add(entry);
+                at = n;
+            }
+            else
+            {
+                at = n - 1;
+            }
+
+            while (at > 0 && distance.CompareTo(distances[at - 1]) < 0)
+            {
+                distances[at] = distances[at - 1];
+                results[at] = results[at - 1];
+                at--;
+            }
+
+            distances[at] = distance;
+            results[at] = entry;
         }
     }
 
@@ -183,7 +214,7 @@ public sealed partial class RoutingTable
             }
         }
 
-        return new RoutingStatistics(_byId.Count, good, questionable, bad, _buckets.Count, candidates, _ownIdRefused,
+        return new RoutingStatistics(_count, good, questionable, bad, _buckets.Count, candidates, _ownIdRefused,
             _invalidRefused, _endpointConflictsRefused, _addressLimitRefused);
     }
 }

@@ -1,3 +1,5 @@
+using PicoTalk.Protocol.Dht;
+using PicoTalk.Protocol.Dht.Krpc;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Session;
 using PicoTalk.Protocol.Wire;
@@ -129,11 +131,32 @@ internal sealed class FakeResolver(CallWorld world) : IPeerResolver
 
     public List<NodeId> Asked { get; } = new();
 
-    public void Resolve(NodeId id, Action<IReadOnlyList<PeerEndpoint>> done)
+    /// <summary>The punch relays each ID's lookup names (none unless set).</summary>
+    public Dictionary<NodeId, List<PunchRelay>> Relays { get; } = new();
+
+    /// <summary>Punch requests made, in order, and whether the call's handshake had started by then.</summary>
+    public List<(NodeId Callee, PunchRelay Relay)> Punches { get; } = new();
+
+    /// <summary>What every relay answers, after <see cref="PunchDelay"/>.</summary>
+    public PunchResult PunchAnswer { get; set; } = new(true, NatMapping.EndpointIndependent, null);
+
+    public TimeSpan PunchDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    public NatMapping LocalNat { get; set; } = NatMapping.Unknown;
+
+    public void Resolve(NodeId id, Action<PeerResolution> done)
     {
         Asked.Add(id);
         var answer = Table.TryGetValue(id, out var list) ? list.ToArray() : [];
-        world.Later(TimeSpan.FromMilliseconds(300), () => done(answer));
+        var relays = Relays.TryGetValue(id, out var r) ? r.ToArray() : [];
+        world.Later(TimeSpan.FromMilliseconds(300), () => done(new PeerResolution(answer, relays)));
+    }
+
+    public void RequestPunch(NodeId callee, PunchRelay relay, Action<PunchResult> done)
+    {
+        Punches.Add((callee, relay));
+        var answer = PunchAnswer;
+        world.Later(PunchDelay, () => done(answer));
     }
 }
 

@@ -28,9 +28,31 @@ public sealed class DaemonArgumentsTests
     [InlineData("--port", "-1")]
     [InlineData("--frobnicate")]
     [InlineData("--state-dir")]
+    [InlineData("--nat-keepalive", "0")]
+    [InlineData("--nat-keepalive", "soon")]
     public void Refuses_bad_usage_naming_the_option(params string[] args)
     {
         var e = Assert.Throws<ArgumentException>(() => DaemonArguments.Parse(args));
         Assert.Contains(args[0], e.Message);
+    }
+
+    [Fact]
+    public void Nat_options_reach_the_config()
+    {
+        var a = DaemonArguments.Parse(["--no-hole-punching", "--nat-keepalive", "5"]);
+        Assert.True(a.NoHolePunching);
+        Assert.Equal(5, a.NatKeepaliveSeconds);
+        Assert.False(DaemonArguments.Parse([]).NoHolePunching);
+        Assert.Null(DaemonArguments.Parse([]).NatKeepaliveSeconds);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3601)]
+    public void A_keepalive_interval_out_of_range_is_refused_by_name(int seconds)
+    {
+        var config = new PicoTalk.Service.Config.DaemonConfig();
+        config.Dht.KeepaliveSeconds = seconds;
+        Assert.Contains(config.Validate(), e => e.Key == "dht.keepalive_seconds");
     }
 }

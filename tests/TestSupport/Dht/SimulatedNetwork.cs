@@ -34,7 +34,9 @@ public sealed class SimulatedNetwork
     private readonly PeerEndpoint[] _endpoints;
     private readonly Dictionary<PeerEndpoint, int> _indexOf;
     private readonly PriorityQueue<Packet, (long Due, long Order)> _queue = new();
-    private readonly Stack<byte[]> _pool = new();
+    // Buffers pooled by size class (multiples of PoolGranule up to MaxDatagramSize), so a join
+    // burst of 100,000 small queries in flight does not hold 100,000 full-MTU buffers.
+    private readonly Stack<byte[]>[] _pools = CreatePools();
     private long _order;
 
     public SimulatedNetwork(FakeTimeProvider time, int nodeCount, int seed, TimeSpan minLatency, TimeSpan maxLatency,
@@ -138,7 +140,8 @@ public sealed class SimulatedNetwork
             return;
         }
 
-        var buffer = _pool.Count > 0 ? _pool.Pop() : new byte[MaxDatagramSize];
+        var pool = _pools[SizeClass(datagram.Length)];
+        var buffer = pool.Count > 0 ? pool.Pop() : new byte[Math.Min(MaxDatagramSize, (SizeClass(datagram.Length) + 1) * PoolGranule)];
         datagram.CopyTo(buffer);
         long due = _time.GetTimestamp() + LatencyTicks(from, target);
         _queue.Enqueue(new Packet(from, target, buffer, datagram.Length), (due, _order++));
@@ -172,7 +175,7 @@ public sealed class SimulatedNetwork
                 ToNowhere++;
             }
 
-            _pool.Push(packet.Buffer);
+            _pools[SizeClass(packet.Length)].Push(packet.Buffer);
         }
 
         long end = _time.GetTimestamp();
@@ -182,6 +185,21 @@ public sealed class SimulatedNetwork
         }
 
         return delivered;
+    }
+
+    private const int PoolGranule = 128;
+
+    private static int SizeClass(int length) => Math.Max(0, length - 1) / PoolGranule;
+
+    private static Stack<byte[]>[] CreatePools()
+    {
+        var pools = new Stack<byte[]>[SizeClass(MaxDatagramSize) + 1];
+        for (int i = 0; i < pools.Length; i++)
+        {
+            pools[i] = new Stack<byte[]>();
+        }
+
+        return pools;
     }
 
     private long LatencyTicks(int a, int b)

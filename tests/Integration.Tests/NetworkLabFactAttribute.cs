@@ -1,0 +1,19 @@
+using PicoTalk.TestSupport.Net;
+
+namespace PicoTalk.Integration.Tests;
+
+/// <summary>
+/// Runs only where a <see cref="NetworkLab"/> can be built (root, ip netns, nft); skips with the
+/// reason elsewhere. Under CI (CI=true) it never skips: CI runs as root, so a lab that cannot be
+/// built there is a failure to see, not to hide.
+/// </summary>
+public sealed class NetworkLabFactAttribute : FactAttribute
+{
+    public NetworkLabFactAttribute()
+    {
+        if (!NetworkLab.IsSupported && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            Skip = NetworkLab.UnsupportedReason;
+        }
+    }
+}
