@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using PicoTalk.TestSupport;
+using PicoTalk.TestSupport.Facts;
 using PicoTalk.TestSupport.Net;
 using Xunit.Abstractions;
 

@@ -64,6 +64,32 @@ public sealed class PicotalkCommandLineTests : IAsyncLifetime
         Assert.Contains("drops: none\n", Stdout());
     }
 
+    [Theory]
+    [InlineData(NatKinds.EndpointIndependent, 8, "nat: endpoint-independent mapping (a cone NAT: calls reach this appliance by hole punching); announced to 8 node(s)\n")]
+    [InlineData(NatKinds.None, null, "nat: none (a public address)\n")]
+    [InlineData("something_new", 3, "nat: something_new; announced to 3 node(s)\n")]
+    public async Task Status_prints_the_dht_and_what_is_known_of_the_nat(string nat, int? announcedTo, string natLine)
+    {
+        var dht = new DhtSummary(42, 40, 7, 1, "203.0.113.9:5004", nat, announcedTo);
+        _daemon.Replies[ControlCommands.Status] = r => ControlReply.Success(r.Id,
+            new StatusResult(ControlStates.Idle, FakeDaemon.OwnId, 5004, "0.1.0", null, new Dictionary<string, long>(), dht),
+            ControlJsonContext.Default.StatusResult);
+        Assert.Equal(ExitCodes.Ok, await RunAsync("status", "--control", _daemon.SocketPath));
+        Assert.Contains("dht: 42 nodes (40 good) in 7 buckets, 1 found on the LAN, seen from outside as 203.0.113.9:5004\n" + natLine, Stdout());
+    }
+
+    [Fact]
+    public async Task Status_without_a_nat_reading_prints_no_nat_line()
+    {
+        var dht = new DhtSummary(3, 3, 1, 0, null);
+        _daemon.Replies[ControlCommands.Status] = r => ControlReply.Success(r.Id,
+            new StatusResult(ControlStates.Idle, FakeDaemon.OwnId, 5004, "0.1.0", null, new Dictionary<string, long>(), dht),
+            ControlJsonContext.Default.StatusResult);
+        Assert.Equal(ExitCodes.Ok, await RunAsync("status", "--control", _daemon.SocketPath));
+        Assert.Contains("dht: 3 nodes (3 good) in 1 buckets, 0 found on the LAN\n", Stdout());
+        Assert.DoesNotContain("nat:", Stdout());
+    }
+
     [Fact]
     public async Task Status_json_prints_the_raw_result_object()
     {

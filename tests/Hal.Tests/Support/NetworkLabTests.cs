@@ -2,25 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PicoTalk.TestSupport.Facts;
 using PicoTalk.TestSupport.Net;
-
 namespace PicoTalk.Hal.Tests.Support;
-
-/// <summary>
-/// Runs only where a <see cref="NetworkLab"/> can be built (root, ip netns, nft); skips with the
-/// reason elsewhere. Under CI (CI=true) it never skips: CI runs as root, so a lab that cannot be
-/// built there is a failure to see, not to hide.
-/// </summary>
-public sealed class NetworkLabFactAttribute : FactAttribute
-{
-    public NetworkLabFactAttribute()
-    {
-        if (!NetworkLab.IsSupported && Environment.GetEnvironmentVariable("CI") != "true")
-        {
-            Skip = NetworkLab.UnsupportedReason;
-        }
-    }
-}
 
 /// <summary>
 /// The lab itself: LAN unicast and multicast, the two NAT behaviours, and teardown. Sockets are

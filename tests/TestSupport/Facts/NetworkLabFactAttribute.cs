@@ -1,6 +1,7 @@
 using PicoTalk.TestSupport.Net;
+using Xunit;
 
-namespace PicoTalk.Integration.Tests;
+namespace PicoTalk.TestSupport.Facts;
 
 /// <summary>
 /// Runs only where a <see cref="NetworkLab"/> can be built (root, ip netns, nft); skips with the
