@@ -44,7 +44,7 @@ public static class HumanOutput
     {
         NatKinds.None => "none (a public address)",
         NatKinds.EndpointIndependent => "endpoint-independent mapping (a cone NAT: calls reach this appliance by hole punching)",
-        NatKinds.EndpointDependent => "endpoint-dependent mapping (a symmetric NAT: only peers without one can call this appliance)",
+        NatKinds.EndpointDependent => "endpoint-dependent mapping (a symmetric NAT: only callers with a public address reach this appliance)",
         NatKinds.Unknown => "not known yet (fewer than two DHT nodes have answered)",
         _ => nat,
     };

@@ -6,8 +6,12 @@ using PicoTalk.Protocol.Wire;
 
 namespace PicoTalk.Protocol.Dht;
 
-/// <summary>The outcome of <see cref="DhtNode.RequestPunch"/>: whether the callee answered the relay, and its NAT.</summary>
-public readonly record struct PunchResult(bool Answered, NatMapping CalleeNat, string? Error)
+/// <summary>
+/// The outcome of <see cref="DhtNode.RequestPunch"/>: whether the callee answered the relay, its NAT,
+/// and (<see cref="CalleeSeenAt"/>) where its punch ping came from, when that arrived first: behind an
+/// endpoint-dependent NAT that is a new public port, the only one its NAT opened toward us.
+/// </summary>
+public readonly record struct PunchResult(bool Answered, NatMapping CalleeNat, string? Error, PeerEndpoint? CalleeSeenAt = null)
 {
     public static PunchResult Failed(string error) => new(false, NatMapping.Unknown, error);
 }
@@ -51,6 +55,12 @@ public sealed partial class DhtNode
 
     /// <summary>Our pt_punch transactions: what to do with each one's answer.</summary>
     private readonly Dictionary<ushort, PunchWait> _punchWaits = new();
+
+    /// <summary>
+    /// Callees we asked relays to punch for: how many of our pt_punch queries for each are pending,
+    /// and where a query from that ID (its punch ping) last came from. Bounded by the transaction table.
+    /// </summary>
+    private readonly Dictionary<NodeId, (int Pending, PeerEndpoint SeenAt)> _punchWatch = new();
 
     /// <summary>Relays waiting for a callee to answer, oldest first; bounded by <see cref="DhtOptions.MaxPendingPunchRelays"/>.</summary>
     private readonly List<PendingRelay> _relays = new();
@@ -99,7 +109,8 @@ public sealed partial class DhtNode
             return;
         }
 
-        _punchWaits[t.Id] = new PunchWait(done, null);
+        _punchWaits[t.Id] = new PunchWait(done, null, callee);
+        _punchWatch[callee] = (_punchWatch.GetValueOrDefault(callee).Pending + 1, _punchWatch.GetValueOrDefault(callee).SeenAt);
         SendQuery(t, KrpcQuery.Punch(LocalId, callee));
     }
 
@@ -169,7 +180,7 @@ public sealed partial class DhtNode
                 continue;
             }
 
-            _punchWaits[t.Id] = new PunchWait(null, relay);
+            _punchWaits[t.Id] = new PunchWait(null, relay, callee);
             SendQuery(t, KrpcQuery.Punch(LocalId, callee, caller));
             relay.Outstanding++;
             PunchesRelayed++;
@@ -196,8 +207,18 @@ public sealed partial class DhtNode
 
         if (wait.Caller is { } done)
         {
+            var (pending, seenAt) = _punchWatch.GetValueOrDefault(wait.Callee);
+            if (pending <= 1)
+            {
+                _punchWatch.Remove(wait.Callee);
+            }
+            else
+            {
+                _punchWatch[wait.Callee] = (pending - 1, seenAt);
+            }
+
             done(response is not null
-                ? new PunchResult(true, response.Nat ?? NatMapping.Unknown, null)
+                ? new PunchResult(true, response.Nat ?? NatMapping.Unknown, null, seenAt.IsEmpty ? null : seenAt)
                 : PunchResult.Failed(error is not null ? $"relay: {error.MessageText} ({error.Code})" : "relay did not answer"));
             return;
         }
@@ -299,8 +320,22 @@ public sealed partial class DhtNode
         }
     }
 
-    /// <summary>What the answer to one of our pt_punch queries is for: a caller's callback, or a relay.</summary>
-    private sealed record PunchWait(Action<PunchResult>? Caller, PendingRelay? Relay);
+    /// <summary>
+    /// A query came from <paramref name="id"/> at <paramref name="from"/>: if we asked for a punch from
+    /// that ID, this is (most likely) its ping, sent before it answered the relay, so the address is
+    /// where its NAT now lets us in (RFC 5128 §3.3). A forged one only misdirects our handshake, which
+    /// then fails the ID check like any wrong address.
+    /// </summary>
+    private void NoteCalleeSeen(NodeId id, PeerEndpoint from)
+    {
+        if (_punchWatch.TryGetValue(id, out var watch))
+        {
+            _punchWatch[id] = (watch.Pending, from);
+        }
+    }
+
+    /// <summary>What the answer to one of our pt_punch queries is for: a caller's callback, or a relay; and for which callee.</summary>
+    private sealed record PunchWait(Action<PunchResult>? Caller, PendingRelay? Relay, NodeId Callee);
 
     private sealed class PendingRelay(PeerEndpoint caller, byte[] transactionId, long deadline)
     {

@@ -40,6 +40,11 @@ public sealed partial class DhtNode
 
         var query = message.Query!;
         Statistics.QueryReceived(query.Method);
+        if (_punchWatch.Count != 0)
+        {
+            NoteCalleeSeen(query.Id, from);
+        }
+
         Answer(message, query, from);
         if (!message.IsReadOnly && !query.Id.IsZero)
         {

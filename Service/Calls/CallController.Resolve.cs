@@ -109,6 +109,18 @@ public sealed partial class CallController
         if (result.CalleeNat == NatMapping.EndpointDependent && ours == NatMapping.EndpointDependent)
         {
             ChangeState(CallTrigger.SessionFailed, CallEndReason.Unreachable, SymmetricNatMessage);
+            return;
+        }
+
+        // A callee behind an endpoint-dependent ("symmetric") NAT pinged us from a port of its own
+        // for us, not the one it announced (RFC 4787 §4.1): only that port lets our handshake in, so
+        // the handshake moves there. Its ID is still checked (DESIGN.md), so a wrong address costs
+        // nothing but this attempt.
+        if (result.CalleeSeenAt is { } seen && call.Session is { State: SessionState.Handshaking } attempt && attempt.Remote != seen)
+        {
+            _log($"call: {call.DialedId} sent its punch from {seen}, not {attempt.Remote}; handshaking there");
+            attempt.Close();
+            Connect(call, seen);
         }
     }
 

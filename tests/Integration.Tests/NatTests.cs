@@ -125,7 +125,7 @@ public sealed class NatTests(ITestOutputHelper output) : IAsyncDisposable
     }
 
     [NetworkLabFact]
-    public async Task Both_ends_behind_symmetric_nat_fail_fast_with_the_reason()
+    public async Task Both_ends_behind_symmetric_nat_fail_fast_with_the_reason_and_a_public_caller_gets_through()
     {
         await using var lab = new NetworkLab();
         var internet = lab.AddLan("net", "10.231.3.0/24");
@@ -134,8 +134,10 @@ public sealed class NatTests(ITestOutputHelper output) : IAsyncDisposable
         lab.AddNatRouter("ra", homeA, internet, NatKind.Symmetric);
         lab.AddNatRouter("rc", homeC, internet, NatKind.Symmetric);
         var (hb, hp, ha, hc) = (lab.AddHost("b"), lab.AddHost("p"), lab.AddHost("a"), lab.AddHost("c"));
+        var hq = lab.AddHost("q");
         internet.Connect(hb);
         internet.Connect(hp);
+        internet.Connect(hq);
         homeA.Connect(ha);
         homeC.Connect(hc);
 
@@ -160,6 +162,14 @@ public sealed class NatTests(ITestOutputHelper output) : IAsyncDisposable
             Assert.Contains("both ends are behind symmetric NAT", ended.GetProperty("message").GetString());
             // Well before the 5 s handshake timeout, let alone a retry at a second address.
             Assert.True(elapsed < TimeSpan.FromSeconds(10), $"took {elapsed}");
+
+            // A public caller reaches the same symmetric callee: c's punch ping comes from the port
+            // its NAT opened for q (not the announced one), and q's handshake moves there.
+            var q = await Start(hq, "q", "--bootstrap", bootstrap);
+            await WaitForDhtAsync(q, s => s.GetProperty("nat").GetString() == "none", "q sees its own public address");
+            sw.Restart();
+            await CallAsync(q, c, answer: true);
+            output.WriteLine($"public caller to symmetric callee: rang, answered and audio both ways in {sw.Elapsed.TotalSeconds:0.0} s");
         });
     }
 

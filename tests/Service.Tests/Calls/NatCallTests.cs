@@ -95,4 +95,34 @@ public sealed class NatCallTests : IDisposable
         Assert.Empty(_a.Ended);
         Assert.Contains(_a.Log, line => line.Contains("callee did not answer"));
     }
+
+    [Fact]
+    public void The_handshake_moves_to_where_a_symmetric_callee_sent_its_punch_from()
+    {
+        // A callee behind an endpoint-dependent NAT: its announced port is dead to us, and its ping
+        // came from the port its NAT opened toward us (here: its real address).
+        var announced = PeerEndpoint.Parse("10.0.0.60:5004");
+        _resolver.Table[_b.Id] = [announced];
+        _resolver.Relays[_b.Id] = Relays(1);
+        _resolver.PunchAnswer = new PunchResult(true, NatMapping.EndpointDependent, null, _b.Address);
+        long start = _world.Time.GetTimestamp();
+        Assert.True(_a.Calls.Dial(_b.Id).Success);
+        _world.RunUntil(() => _b.Calls.State == CallState.RingingIn, Limit, "ringing");
+        // Well before the 5 s handshake timeout at the announced address would have tried anything else.
+        Assert.True(_world.Time.GetElapsedTime(start) < TimeSpan.FromSeconds(2), $"took {_world.Time.GetElapsedTime(start)}");
+        Assert.Equal(_b.Address, _a.Calls.Current!.Remote);
+        Assert.Contains(_a.Log, line => line.Contains($"not {announced}"));
+        Assert.Empty(_a.Ended);
+    }
+
+    [Fact]
+    public void A_punch_seen_at_the_address_already_tried_changes_nothing()
+    {
+        _resolver.Table[_b.Id] = [_b.Address];
+        _resolver.Relays[_b.Id] = Relays(1);
+        _resolver.PunchAnswer = new PunchResult(true, NatMapping.EndpointIndependent, null, _b.Address);
+        Assert.True(_a.Calls.Dial(_b.Id).Success);
+        _world.RunUntil(() => _b.Calls.State == CallState.RingingIn, Limit, "ringing");
+        Assert.DoesNotContain(_a.Log, line => line.Contains("handshaking there"));
+    }
 }

@@ -204,4 +204,32 @@ public sealed class PunchNodeTests
                 break;
         }
     }
+
+    [Fact]
+    public void The_caller_hears_where_the_callees_punch_ping_came_from()
+    {
+        var rig = new DhtTestRig(seed: 31);
+        var relayId = rig.RandomId();
+        var callee = rig.RandomId();
+        var results = new List<PunchResult>();
+        rig.Node.RequestPunch(Relay, relayId, callee, results.Add);
+        var first = rig.Sender.Last().TransactionId.ToArray();
+        rig.Node.RequestPunch(Relay, relayId, callee, results.Add);
+        var second = rig.Sender.Last().TransactionId.ToArray();
+
+        // A ping from another ID is not the callee's; the callee's, from its NAT's new port for us, is.
+        var calleeNewPort = DhtTestRig.V4(2, 40001);
+        Query(rig, KrpcQuery.Ping(rig.RandomId()), DhtTestRig.V4(9), "p0");
+        Query(rig, KrpcQuery.Ping(callee), calleeNewPort, "p1");
+        rig.Node.Handle(Encode(KrpcMessage.ForResponse(first, new KrpcResponse { Id = relayId, Nat = NatMapping.EndpointDependent })), Relay);
+        Assert.Equal(new PunchResult(true, NatMapping.EndpointDependent, null, calleeNewPort), Assert.Single(results));
+
+        // Still watched while the second request is pending; forgotten once none is.
+        rig.Node.Handle(Encode(KrpcMessage.ForResponse(second, new KrpcResponse { Id = relayId, Nat = NatMapping.EndpointDependent })), Relay);
+        Assert.Equal(calleeNewPort, results[1].CalleeSeenAt);
+        rig.Node.RequestPunch(Relay, relayId, callee, results.Add);
+        var third = rig.Sender.Last().TransactionId.ToArray();
+        rig.Node.Handle(Encode(KrpcMessage.ForResponse(third, new KrpcResponse { Id = relayId, Nat = NatMapping.EndpointDependent })), Relay);
+        Assert.Null(results[2].CalleeSeenAt);
+    }
 }
