@@ -34,7 +34,7 @@ public sealed partial class DhtNode
     public void Lookup(NodeId target, LookupKind kind, Action<DhtLookupResult> done)
     {
         ArgumentNullException.ThrowIfNull(done);
-        StartLookup(target, kind, stopWhenFound: false, done, extra: null);
+        StartLookup(target, kind, LookupGoal.Closest, done, extra: null);
     }
 
     /// <summary>
@@ -52,7 +52,7 @@ public sealed partial class DhtNode
     public void LookupEndpoints(NodeId id, Action<DhtLookupResult> done)
     {
         ArgumentNullException.ThrowIfNull(done);
-        StartLookup(id, LookupKind.GetPeers, stopWhenFound: true, done, extra: null);
+        StartLookup(id, LookupKind.GetPeers, LookupGoal.Dial, done, extra: null);
     }
 
     /// <summary>Sends the query of one lookup step; false when the transaction table is full.</summary>
@@ -90,10 +90,10 @@ public sealed partial class DhtNode
         }
     }
 
-    private void StartLookup(NodeId target, LookupKind kind, bool stopWhenFound, Action<DhtLookupResult> done,
+    private void StartLookup(NodeId target, LookupKind kind, LookupGoal goal, Action<DhtLookupResult> done,
         IReadOnlyList<CompactNode>? extra)
     {
-        var lookup = new IterativeLookup(this, target, kind, stopWhenFound, done);
+        var lookup = new IterativeLookup(this, target, kind, goal, done);
         if (_running.Count < _options.MaxConcurrentLookups)
         {
             Run(lookup, extra);

@@ -17,6 +17,17 @@ public sealed record DhtOptions
     /// <summary>BEP 5 "Routing Table": refresh and re-announce on a 15-minute rhythm.</summary>
     public static readonly TimeSpan DefaultAnnounceInterval = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// A lookup is complete when this many of the closest responsive nodes have answered, and an
+    /// announce goes to the closest this many that gave a token. BEP 5's K is eight ("each bucket
+    /// can only hold K nodes, currently eight"), and it announces to "the responding nodes with IDs
+    /// closest to the infohash"; libtorrent 2.0 ends a traversal once its 8 closest have responded
+    /// and announces to those 8. Buckets keep the paper's k = 20 (<see cref="K"/>): the wider table
+    /// makes the first hops land close, the narrower completion set makes a lookup cheap (libtorrent
+    /// about 19 queries at N = 1,000; ours 22 while it ran until the 20 closest had answered).
+    /// </summary>
+    public const int DefaultLookupCompletion = 8;
+
     /// <summary>BEP 32 "Maximum packet size": responses should stay within 1024 bytes.</summary>
     public const int MaxResponseSize = 1024;
 
@@ -86,6 +97,13 @@ public sealed record DhtOptions
 
     public int MaxQueriesPerLookup { get; init; } = DefaultMaxQueriesPerLookup;
 
+    /// <summary>
+    /// Closest responsive nodes that must have answered before a lookup ends, and announce targets
+    /// (<see cref="DefaultLookupCompletion"/>); at most <see cref="K"/>. Dial-by-ID lookups
+    /// (<see cref="DhtNode.LookupEndpoints"/>) stop at the first values, else run to k.
+    /// </summary>
+    public int LookupCompletion { get; init; } = DefaultLookupCompletion;
+
     public double QueriesPerSecondPerSource { get; init; } = DefaultQueriesPerSecondPerSource;
 
     public int QueryBurstPerSource { get; init; } = DefaultQueryBurstPerSource;
@@ -149,6 +167,7 @@ public sealed record DhtOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentLookups, 1, nameof(MaxConcurrentLookups));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxQueuedLookups, nameof(MaxQueuedLookups));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueriesPerLookup, 1, nameof(MaxQueriesPerLookup));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LookupCompletion, 1, nameof(LookupCompletion));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(QueriesPerSecondPerSource, 0, nameof(QueriesPerSecondPerSource));
         ArgumentOutOfRangeException.ThrowIfLessThan(QueryBurstPerSource, 1, nameof(QueryBurstPerSource));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRateLimitSources, 1, nameof(MaxRateLimitSources));
@@ -163,6 +182,7 @@ public sealed record DhtOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PunchesPerSecond, 0, nameof(PunchesPerSecond));
         ArgumentOutOfRangeException.ThrowIfLessThan(PunchBurst, 1, nameof(PunchBurst));
         ArgumentNullException.ThrowIfNull(Routing);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(LookupCompletion, K, nameof(LookupCompletion));
         ArgumentNullException.ThrowIfNull(PeerStore);
     }
 }

@@ -68,6 +68,9 @@ internal sealed class TransactionTable
     /// rather than held for the node's life (a simulation runs 100,000 nodes).</summary>
     private const int MaxPooled = 16;
 
+    /// <summary>Room for the few queries a node has out at rest; the tables grow with use.</summary>
+    private const int InitialCapacity = 8;
+
     private readonly Dictionary<ushort, Transaction> _byId;
     private readonly Queue<(Transaction T, int Generation)> _byDeadline = new();
     private readonly Stack<Transaction> _pool = new();
@@ -78,7 +81,7 @@ internal sealed class TransactionTable
     {
         _capacity = capacity;
         // Grows with use: most nodes have a handful of queries out, and a simulation holds 100,000.
-        _byId = new Dictionary<ushort, Transaction>(Math.Min(capacity, 8));
+        _byId = new Dictionary<ushort, Transaction>(Math.Min(capacity, InitialCapacity));
         _next = (ushort)(random ?? Random.Shared).Next(ushort.MaxValue + 1);
     }
 
@@ -155,6 +158,22 @@ internal sealed class TransactionTable
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// With nothing outstanding, gives back what a burst of queries grew (a join opens hundreds;
+    /// afterwards a node has a few out at a time): every deadline-queue entry is stale then.
+    /// </summary>
+    public void TrimWhenIdle()
+    {
+        if (_byId.Count > 0 || _byDeadline.Capacity <= InitialCapacity)
+        {
+            return;
+        }
+
+        _byDeadline.Clear();
+        _byDeadline.TrimExcess();
+        _byId.TrimExcess(InitialCapacity);
     }
 
     /// <summary>Gives a finished transaction back to the pool (only once it is out of the table and its queue entry is stale).</summary>

@@ -140,23 +140,34 @@ public sealed partial class RoutingTable
     /// <summary>
     /// Paper §2.3, joining: "u refreshes all k-buckets further away than its closest neighbor".
     /// Every bucket but the own one (which holds our closest neighbours and is filled by the
-    /// self-lookup) gets a random target in its range; listing counts as starting its refresh.
-    /// Without this a new node knows only the nodes on its self-lookup's path, its far buckets stay
-    /// nearly empty, and lookups routed through it can stall short of the target.
+    /// self-lookup) that is not full yet gets a random target in its range; listing counts as
+    /// starting its refresh. A full bucket is left out: a refresh could only add to its replacement
+    /// cache, and at 100,000 nodes the far buckets are mostly full after the self-lookup (each
+    /// refresh costs about ten queries, the join's largest cost). Without this a new node knows only
+    /// the nodes on its self-lookup's path, its far buckets stay nearly empty, and lookups routed
+    /// through it can stall short of the target.
     /// </summary>
     public IReadOnlyList<RefreshRequest> BucketsFartherThanNeighbours()
     {
         long now = _time.GetTimestamp();
-        var list = new RefreshRequest[_buckets.Count - 1];
-        for (int i = 0; i < list.Length; i++)
+        var list = new List<RefreshRequest>(_buckets.Count - 1);
+        for (int i = 0; i < _buckets.Count - 1; i++)
         {
             var bucket = _buckets[i];
+            if (bucket.Entries.Count >= _options.BucketSize)
+            {
+                continue;
+            }
+
             bucket.RefreshListedAt = now;
-            list[i] = new RefreshRequest(i, bucket.Prefix, bucket.Depth, NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, RandomId()));
+            list.Add(new RefreshRequest(i, bucket.Prefix, bucket.Depth, NodeIdBits.WithPrefix(bucket.Prefix, bucket.Depth, RandomId())));
         }
 
         return list;
     }
+
+    /// <summary>True when the bucket <paramref name="id"/> falls in holds k entries (a refresh lookup of it can stop).</summary>
+    public bool IsBucketFull(NodeId id) => _buckets[BucketIndexFor(id)].Entries.Count >= _options.BucketSize;
 
     private NodeId RandomId()
     {

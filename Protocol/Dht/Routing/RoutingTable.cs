@@ -29,6 +29,9 @@ public sealed partial class RoutingTable
     /// <summary>The own bucket stops splitting when it would cover only our ID and one neighbour.</summary>
     private const int MaxOwnBucketDepth = NodeIdBits.Bits - 1;
 
+    /// <summary>Room kept for pending pings between two <see cref="TakePendingPings"/> calls.</summary>
+    private const int KeptPingCapacity = 16;
+
     private readonly TimeProvider _time;
     private readonly RoutingTableOptions _options;
     private readonly StatusRules _rules;
@@ -171,6 +174,12 @@ public sealed partial class RoutingTable
 
         var pings = _pendingPings.ToArray();
         _pendingPings.Clear();
+        if (_pendingPings.Capacity > KeptPingCapacity)
+        {
+            // A join asks for hundreds at once; a table at rest for one or two (100,000 tables in a simulation).
+            _pendingPings.TrimExcess();
+        }
+
         return pings;
     }
 
