@@ -59,7 +59,33 @@ public static class HumanOutput
 
         output.WriteLine($"direction: {call.Direction}");
         output.WriteLine($"since: {call.Since.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}");
-        output.WriteLine($"media: {call.Media.FramesSent} frames sent, {call.Media.FramesReceived} received, {call.Media.Concealed} concealed");
+        var m = call.Media;
+        output.WriteLine($"media: {m.FramesSent} frames sent, {m.FramesReceived} received, {m.Concealed} concealed, {m.FecRecovered} rebuilt from FEC, {m.Late} late");
+        var now = new List<string>(4);
+        if (m.BitrateBps is { } bitrate)
+        {
+            now.Add(FormattableString.Invariant($"sending {bitrate / 1000.0:0.#} kbit/s"));
+        }
+
+        if (m.JitterBufferMs is { } buffer)
+        {
+            now.Add($"jitter buffer {buffer} ms");
+        }
+
+        if (m.LossPercent is { } loss)
+        {
+            now.Add(FormattableString.Invariant($"loss {loss:0.#} %"));
+        }
+
+        if (m.RoundTripMs is { } rtt)
+        {
+            now.Add($"round trip {rtt} ms");
+        }
+
+        if (now.Count > 0)
+        {
+            output.WriteLine($"link: {string.Join(", ", now)}");
+        }
     }
 
     /// <summary>One line per event; an event this client does not know is shown with its raw data.</summary>

@@ -17,8 +17,25 @@ public sealed record StateResult(string State);
 /// <summary><c>events</c> result: <c>{"subscribed":true}</c>.</summary>
 public sealed record SubscribedResult(bool Subscribed);
 
-/// <summary>Media counters of the current call.</summary>
-public sealed record CallMediaCounters(long FramesSent, long FramesReceived, long Concealed);
+/// <summary>
+/// Media statistics of the current call (issue 4 "call statistics"): counters since the call was
+/// answered, then current values. <see cref="FecRecovered"/> counts lost frames rebuilt from the next
+/// packet's in-band FEC (RFC 6716 §2.1.7), <see cref="Late"/> packets that came after their frame was
+/// played or concealed. A value the daemon does not know (yet) is null and not written: the
+/// round-trip time and the figures derived from it need the peer's receiver reports.
+/// </summary>
+public sealed record CallMediaCounters(
+    long FramesSent,
+    long FramesReceived,
+    long Concealed,
+    long FecRecovered = 0,
+    long Late = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? BitrateBps = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? JitterBufferMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? LossPercent = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? JitterMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RoundTripMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MouthToEarMs = null);
 
 /// <summary>
 /// One call, as <c>status</c> shows it and <c>dial</c> returns it. <see cref="PeerId"/> is null

@@ -104,7 +104,19 @@ public interface ICallMedia : IDisposable
     CallMediaStats Stats { get; }
 }
 
-public readonly record struct CallMediaStats(long FramesSent, long FramesReceived, long FramesPlayed, long Concealed, long FecRecovered, long Late);
+/// <summary>
+/// Statistics of a call's media: counters since it started, then the encoder's current bitrate and
+/// the receive side's current jitter-buffer delay.
+/// </summary>
+public readonly record struct CallMediaStats(
+    long FramesSent,
+    long FramesReceived,
+    long FramesPlayed,
+    long Concealed,
+    long FecRecovered,
+    long Late,
+    int BitrateBps = 0,
+    int JitterBufferMs = 0);
 
 /// <summary>Starts the media of a call once it is answered.</summary>
 public interface ICallMediaFactory

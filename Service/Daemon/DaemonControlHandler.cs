@@ -142,7 +142,19 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
         var stats = call.Media?.Stats ?? default;
         return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote?.ToString(),
             call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
-            new CallMediaCounters(stats.FramesSent, stats.FramesReceived, stats.Concealed));
+            Counters(call.Media is null ? null : stats));
+    }
+
+    private static CallMediaCounters Counters(CallMediaStats? media)
+    {
+        if (media is not { } m)
+        {
+            // Not answered yet: nothing flows, and there is no bitrate or buffer to show.
+            return new CallMediaCounters(0, 0, 0);
+        }
+
+        return new CallMediaCounters(m.FramesSent, m.FramesReceived, m.Concealed, m.FecRecovered, m.Late,
+            m.BitrateBps, m.JitterBufferMs);
     }
 }
 

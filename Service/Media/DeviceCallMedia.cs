@@ -72,8 +72,9 @@ public sealed class DeviceCallMedia : ICallMedia
         get
         {
             var r = _receive.Stats;
+            // Read on the loop, the only thread that touches the encoder.
             return new CallMediaStats(Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
-                r.FramesPlayed, r.FramesConcealed, r.FecRecovered, r.Late);
+                r.FramesPlayed, r.FramesConcealed, r.FecRecovered, r.Late, _encoder.Bitrate, r.JitterDepthMilliseconds);
         }
     }
 

@@ -86,6 +86,11 @@ public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposabl
             var media = s.GetProperty("call").GetProperty("media");
             Assert.InRange(media.GetProperty("frames_sent").GetInt64(), 200, mostFrames);
             Assert.InRange(media.GetProperty("frames_received").GetInt64(), 200, mostFrames);
+            // Live call statistics: the encoder's bitrate (6 to 510 kbit/s, RFC 6716 §2.1.1) and the
+            // jitter buffer's delay, which on loopback stays under 200 ms.
+            Assert.InRange(media.GetProperty("bitrate_bps").GetInt32(), 6_000, 510_000);
+            Assert.InRange(media.GetProperty("jitter_buffer_ms").GetInt32(), 0, 200);
+            Assert.True(media.GetProperty("fec_recovered").GetInt64() >= 0);
         }
 
         var hangup = await a.CliAsync("hangup");

@@ -31,7 +31,7 @@ internal sealed class FakeDaemon : IControlHandler, IAsyncDisposable
     public ConcurrentDictionary<string, Func<ControlRequest, ControlReply>> Replies { get; } = new();
 
     public static CallSummary Call() => new(PeerId, "127.0.0.1:40000", CallDirections.Outgoing, "Front door",
-        new DateTimeOffset(2026, 3, 1, 12, 0, 0, 250, TimeSpan.Zero), new CallMediaCounters(100, 98, 2));
+        new DateTimeOffset(2026, 3, 1, 12, 0, 0, 250, TimeSpan.Zero), new CallMediaCounters(100, 98, 2, FecRecovered: 1, Late: 3, BitrateBps: 24500, JitterBufferMs: 40, LossPercent: 2.5, RoundTripMs: 31));
 
     public Task<ControlReply> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
     {

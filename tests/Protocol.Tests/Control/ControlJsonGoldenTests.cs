@@ -42,7 +42,7 @@ public sealed class ControlJsonGoldenTests
     public void Call_summary_with_utc_millisecond_timestamp()
     {
         AssertGolden(Call(), Json.CallSummary,
-            $$$"""{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}}""");
+            $$$"""{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40}}""");
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ControlJsonGoldenTests
     {
         var call = new CallSummary(null, null, CallDirections.Outgoing, null, Since, new CallMediaCounters(0, 0, 0));
         AssertGolden(call, Json.CallSummary,
-            """{"peer_id":null,"remote":null,"direction":"outgoing","name":null,"since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":0,"frames_received":0,"concealed":0}}""");
+            """{"peer_id":null,"remote":null,"direction":"outgoing","name":null,"since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":0,"frames_received":0,"concealed":0,"fec_recovered":0,"late":0}}""");
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class ControlJsonGoldenTests
         var status = new StatusResult(ControlStates.InCall, OwnId, 5004, "0.1.0", Call(), new Dictionary<string, long>());
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
         Assert.Equal(
-            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2}},"drops":{},"dht":null}""",
+            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40}},"drops":{},"dht":null}""",
             json);
         var back = JsonSerializer.Deserialize(json, Json.StatusResult)!;
         Assert.Equal(status.Call, back.Call);
@@ -174,7 +174,7 @@ public sealed class ControlJsonGoldenTests
     }
 
     private static CallSummary Call() =>
-        new(PeerId, "127.0.0.1:5004", CallDirections.Outgoing, "Front door", Since, new CallMediaCounters(100, 98, 2));
+        new(PeerId, "127.0.0.1:5004", CallDirections.Outgoing, "Front door", Since, new CallMediaCounters(100, 98, 2, FecRecovered: 1, Late: 3, BitrateBps: 32000, JitterBufferMs: 40));
 
     private static void AssertGolden<T>(T value, JsonTypeInfo<T> typeInfo, string expected)
     {
