@@ -8,7 +8,9 @@ namespace PicoTalk.Hal.Audio;
 /// Deadlines are absolute, <c>start + n * period</c>, counted from construction: a late wake-up does
 /// not push the following deadlines back, so the pace does not drift. Waiting uses one
 /// <see cref="ITimer"/> re-armed with <see cref="ITimer.Change"/> and a semaphore, so a tick allocates
-/// nothing. A consumer up to <see cref="MaxLagPeriods"/> periods late gets the missed periods at once
+/// nothing. On the system clock the consumer's own thread waits instead (a timed wait on an event
+/// that only <see cref="Dispose"/> sets): a timer would cost three thread wake-ups per period (the
+/// timer thread, a thread-pool worker, the consumer), which was most of a call's CPU. A consumer up to <see cref="MaxLagPeriods"/> periods late gets the missed periods at once
 /// (it catches up, as from a sound card's buffer); later than that, the missed periods are skipped
 /// (counted in <see cref="SkippedPeriods"/>) rather than delivered in a burst.
 /// </para>
@@ -22,6 +24,7 @@ public sealed class AudioPacer : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly ManualResetEvent? _stopped; // the system clock only: set by Dispose, waited on with a timeout
     private readonly long _start;
     private readonly long _periodTimestamp;
     private readonly bool _roundUpToMilliseconds;
@@ -42,6 +45,7 @@ public sealed class AudioPacer : IDisposable
             throw new ArgumentOutOfRangeException(nameof(period), period, "shorter than the clock's resolution");
         }
 
+        _stopped = _roundUpToMilliseconds ? new ManualResetEvent(false) : null;
         _timer = time.CreateTimer(static state => ((AudioPacer)state!)._signal.Release(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _start = time.GetTimestamp();
     }
@@ -86,6 +90,18 @@ public sealed class AudioPacer : IDisposable
                 return true;
             }
 
+            if (_stopped is not null)
+            {
+                // A kernel timed wait, not a sleep: Dispose wakes it. Rounded up to whole
+                // milliseconds (the wait's resolution), so it never spins before the deadline.
+                if (_stopped.WaitOne(RoundUp(_time.GetElapsedTime(now, deadline))))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
             // Re-armed only after the previous firing was consumed, so each firing pairs with one
             // Wait; an early wake-up (coarse system timers) just loops and re-arms for the rest.
             if (!Arm(_time.GetElapsedTime(now, deadline)))
@@ -106,7 +122,7 @@ public sealed class AudioPacer : IDisposable
             // The system timer queue truncates to whole milliseconds, so a 0.4 ms wait would fire at
             // once and this loop would spin until the deadline; waking up to 1 ms late costs nothing
             // because the next deadline is still start + n * period.
-            wait = TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
+            wait = RoundUp(wait);
         }
 
         try
@@ -120,6 +136,8 @@ public sealed class AudioPacer : IDisposable
         }
     }
 
+    private static TimeSpan RoundUp(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
+
     /// <summary>Stops the pacer; a blocked <see cref="WaitNext"/> returns false.</summary>
     public void Dispose()
     {
@@ -130,6 +148,7 @@ public sealed class AudioPacer : IDisposable
 
         _disposed = true;
         _timer.Dispose();
+        _stopped?.Set(); // left to the GC like the semaphore: a waiter may still be inside WaitOne
         // Wakes a waiter; the semaphore itself is left to the GC because a waiter may still touch it.
         _signal.Release();
     }

@@ -1,7 +1,8 @@
 using PicoTalk.Bench;
 
-// ./build.sh bench [media|dht|dht-sim|dht-loopback]: media prints the table of per-frame costs (timings are
+// ./build.sh bench [media|call|dht|dht-sim|dht-loopback]: media prints the table of per-frame costs (timings are
 // medians of 5 runs after a warm-up run; allocation counts come from GC.GetAllocatedBytesForCurrentThread);
+// call runs two daemons in a call and reads their CPU and memory from /proc;
 // dht runs the 100,000-node DHT simulation and then 1,000 of our nodes on real loopback sockets
 // (beside npm bittorrent-dht); dht-sim and dht-loopback run one of the two. With no argument: media only.
 string what = args.Length > 0 ? args[0] : "media";
@@ -16,6 +17,9 @@ switch (what)
         DhtBench.Run(table);
         DhtLoopbackBench.Run(table);
         break;
+    case "call":
+        CallBench.Run(table);
+        break;
     case "dht-sim":
         DhtBench.Run(table);
         break;
@@ -23,7 +27,7 @@ switch (what)
         DhtLoopbackBench.Run(table);
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, dht, dht-sim, dht-loopback");
+        Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, call, dht, dht-sim, dht-loopback");
         return 2;
 }
 

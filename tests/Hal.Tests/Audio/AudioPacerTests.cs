@@ -150,6 +150,43 @@ public class AudioPacerTests
     }
 
     [Fact]
+    public void Real_clock_waiter_is_woken_by_dispose_long_before_its_deadline()
+    {
+        // The system clock path waits on the consumer's own thread, not on a timer: Dispose must
+        // still end that wait at once rather than when the (here one minute) period is over.
+        var pacer = new AudioPacer(TimeProvider.System, TimeSpan.FromMinutes(1));
+        bool? result = null;
+        var thread = new Thread(() => result = pacer.WaitNext()) { Name = "pacer waiter" };
+        long start = TimeProvider.System.GetTimestamp();
+        thread.Start();
+        Waits.Until(() => thread.ThreadState.HasFlag(ThreadState.WaitSleepJoin), "the waiter blocks");
+
+        pacer.Dispose();
+        Waits.Join(thread);
+        Assert.False(result);
+        Assert.True(TimeProvider.System.GetElapsedTime(start) < TimeSpan.FromSeconds(30));
+        Assert.False(pacer.WaitNext());
+    }
+
+    [Fact]
+    public void Real_clock_waiting_allocates_nothing()
+    {
+        using var pacer = new AudioPacer(TimeProvider.System, TimeSpan.FromMilliseconds(2));
+        for (int i = 0; i < 5; i++)
+        {
+            pacer.WaitNext();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True(pacer.WaitNext());
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Bad_periods_are_refused()
     {
         var time = new FakeTimeProvider(seed: 7);
