@@ -10,16 +10,24 @@ namespace PicoTalk.Bench;
 /// <summary>
 /// <c>./build.sh bench call</c> (issue 4 "Done when"): two real <c>picotalkd</c> processes in a
 /// full-duplex call on loopback, each capturing speech from a WAV file paced in real time and
-/// playing to the null device, with the daemon's default settings (Opus 32 kbit/s, complexity 9,
-/// FEC, AES-GCM). Prints each daemon's CPU seconds per call-minute (user + system, read from
-/// /proc/PID/stat over the measured window) and its resident memory (VmRSS now, VmHWM peak), beside
-/// the figures issue 4 gives for baresip 1.0.
+/// playing to the null device, at the settings issue 4 compares with baresip 1.0: Opus complexity
+/// 10 at 32 kbit/s (set in each daemon's config.json), with our AES-GCM session. Prints each
+/// daemon's CPU seconds per call-minute (user + system from /proc/PID/stat over the measured
+/// window), split by thread (the loop encodes, seals and opens; the playback thread decodes; the
+/// capture thread reads the device), and its resident memory (VmRSS now, VmHWM peak), beside the
+/// figures issue 4 gives for baresip 1.0.
 /// </summary>
 internal static partial class CallBench
 {
     /// <summary>Measured window; PICOTALK_CALL_BENCH_SECONDS changes it (at least 10).</summary>
     private static readonly int Seconds =
         int.TryParse(Environment.GetEnvironmentVariable("PICOTALK_CALL_BENCH_SECONDS"), out int s) && s >= 10 ? s : 60;
+
+    /// <summary>baresip's settings in issue 4's comparison.</summary>
+    private const int Bitrate = 32_000;
+
+    /// <inheritdoc cref="Bitrate"/>
+    private const int Complexity = 10;
 
     /// <summary>Skipped before measuring: JIT compilation and tiering of the call path.</summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
@@ -53,7 +61,7 @@ internal static partial class CallBench
         var (cpuA1, cpuB1) = (a.CpuSeconds(), b.CpuSeconds());
         var (threadsA1, threadsB1) = (a.ThreadCpuSeconds(), b.ThreadCpuSeconds());
 
-        table.Note($"call: two picotalkd on loopback, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
+        table.Note($"call: two picotalkd on loopback, Opus {Bitrate / 1000} kbit/s complexity {Complexity}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
         foreach (var (name, d, cpu, t0, t1) in new[] { ("caller", a, cpuA1 - cpuA0, threadsA0, threadsA1), ("callee", b, cpuB1 - cpuB0, threadsB0, threadsB1) })
         {
             using var status = JsonDocument.Parse(d.Request("status"));
@@ -103,6 +111,7 @@ internal static partial class CallBench
         public static Daemon Start(string state, string wav)
         {
             Directory.CreateDirectory(state);
+            File.WriteAllText(Path.Combine(state, "config.json"), $"{{\"opus\":{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}}}}}");
             string control = Path.Combine(state, "control.sock");
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (string arg in new[]
