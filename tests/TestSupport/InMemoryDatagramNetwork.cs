@@ -172,7 +172,7 @@ public sealed class InMemoryDatagramNetwork
             }
 
             Enqueue(from.Address, to, copy, conditions);
-            if (conditions.DuplicateRate > 0 && _random.NextDouble() < conditions.DuplicateRate)
+            if (conditions.DrawDuplicate(_random))
             {
                 Interlocked.Increment(ref _duplicated);
                 Enqueue(from.Address, to, (byte[])copy.Clone(), conditions);
@@ -184,34 +184,15 @@ public sealed class InMemoryDatagramNetwork
 
     private bool IsLost(LinkState link, LinkConditions conditions)
     {
-        if (conditions.BurstEnterRate > 0)
-        {
-            // Gilbert-Elliott: step the chain, then lose with the loss rate of the state it is in.
-            double step = _random.NextDouble();
-            link.BurstBad = link.BurstBad ? step >= conditions.BurstExitRate : step < conditions.BurstEnterRate;
-            double lossInState = link.BurstBad ? conditions.BurstLossInBad : conditions.BurstLossInGood;
-            if (lossInState > 0 && _random.NextDouble() < lossInState)
-            {
-                return true;
-            }
-        }
-
-        return conditions.LossRate > 0 && _random.NextDouble() < conditions.LossRate;
+        bool bad = link.BurstBad;
+        bool lost = conditions.DrawLoss(_random, ref bad);
+        link.BurstBad = bad;
+        return lost;
     }
 
     private void Enqueue(PeerEndpoint from, PeerEndpoint to, byte[] data, LinkConditions conditions)
     {
-        long delay = conditions.Latency.Ticks;
-        if (conditions.Jitter > TimeSpan.Zero)
-        {
-            delay += (long)((_random.NextDouble() * 2 - 1) * conditions.Jitter.Ticks);
-        }
-
-        if (conditions.ReorderRate > 0 && _random.NextDouble() < conditions.ReorderRate)
-        {
-            delay += conditions.ReorderDelay.Ticks;
-        }
-
+        long delay = conditions.DrawDelayTicks(_random, out _);
         long due = _time.GetTimestamp() + ToTimestamp(Math.Max(0, delay));
         _inFlight.Enqueue(new Packet(from, to, data), (due, _order++));
     }

@@ -43,6 +43,50 @@ public sealed record LinkConditions
 
     public TimeSpan ReorderDelay { get; init; } = TimeSpan.FromMilliseconds(30);
 
+    /// <summary>
+    /// Draws whether the next packet is lost: the Gilbert-Elliott chain (its state in
+    /// <paramref name="burstBad"/>, one per link direction) first, then independent loss. Shared by
+    /// <see cref="InMemoryDatagramNetwork"/> and <see cref="Net.UdpImpairmentProxy"/>, so a seed means
+    /// the same decisions on both.
+    /// </summary>
+    public bool DrawLoss(Random random, ref bool burstBad)
+    {
+        if (BurstEnterRate > 0)
+        {
+            // Gilbert-Elliott: step the chain, then lose with the loss rate of the state it is in.
+            double step = random.NextDouble();
+            burstBad = burstBad ? step >= BurstExitRate : step < BurstEnterRate;
+            double lossInState = burstBad ? BurstLossInBad : BurstLossInGood;
+            if (lossInState > 0 && random.NextDouble() < lossInState)
+            {
+                return true;
+            }
+        }
+
+        return LossRate > 0 && random.NextDouble() < LossRate;
+    }
+
+    /// <summary>Draws a packet's delay in ticks (never negative), and whether it was held back to reorder it.</summary>
+    public long DrawDelayTicks(Random random, out bool heldBack)
+    {
+        long delay = Latency.Ticks;
+        if (Jitter > TimeSpan.Zero)
+        {
+            delay += (long)((random.NextDouble() * 2 - 1) * Jitter.Ticks);
+        }
+
+        heldBack = ReorderRate > 0 && random.NextDouble() < ReorderRate;
+        if (heldBack)
+        {
+            delay += ReorderDelay.Ticks;
+        }
+
+        return Math.Max(0, delay);
+    }
+
+    /// <summary>Draws whether a delivered packet is also delivered a second time.</summary>
+    public bool DrawDuplicate(Random random) => DuplicateRate > 0 && random.NextDouble() < DuplicateRate;
+
     /// <summary>Throws if a probability is outside 0..1 or a time is negative.</summary>
     public void Validate()
     {
