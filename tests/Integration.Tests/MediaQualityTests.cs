@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using PicoTalk.Hal.Audio;
-using PicoTalk.Protocol.Media;
-using PicoTalk.Service.Config;
 using PicoTalk.TestSupport;
 using PicoTalk.TestSupport.Net;
 using Xunit.Abstractions;
@@ -67,28 +65,10 @@ public sealed class MediaQualityTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"--- caller ---\n{caller.Output}\n--- callee ---\n{callee.Output}");
         }
 
-        short[] reference = ThroughOpus(WavReader.ReadAll(said));
+        short[] reference = OpusReference.ThroughOpus(WavReader.ReadAll(said));
         short[] received = WavReader.ReadAll(heard);
         var (lag, r) = AudioAnalysis.Align(reference, received, maxLagSamples: AudioFormat.SampleRate * 2);
         output.WriteLine($"received {received.Length / 48} ms, lag {lag / 48.0:F1} ms");
         return (r, media);
-    }
-
-    /// <summary>The sent audio through an Opus encoder and decoder with the daemon's default settings (the best a perfect link gives).</summary>
-    private static short[] ThroughOpus(short[] pcm)
-    {
-        var settings = new DaemonConfig().EncoderSettings();
-        using var encoder = new OpusEncoder(settings);
-        using var decoder = new OpusDecoder();
-        int n = settings.FrameSamples;
-        var packet = new byte[MediaConstants.MaxPacketBytes];
-        var result = new short[pcm.Length / n * n];
-        for (int i = 0; i + n <= pcm.Length; i += n)
-        {
-            int length = encoder.Encode(pcm.AsSpan(i, n), packet);
-            decoder.Decode(packet.AsSpan(0, length), result.AsSpan(i, n));
-        }
-
-        return result;
     }
 }

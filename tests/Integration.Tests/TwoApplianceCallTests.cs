@@ -1,7 +1,5 @@
 using System.Text.Json;
 using PicoTalk.Hal.Audio;
-using PicoTalk.Protocol.Media;
-using PicoTalk.Service.Config;
 using PicoTalk.TestSupport;
 using Xunit.Abstractions;
 
@@ -118,27 +116,9 @@ public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposabl
     {
         short[] sent = WavReader.ReadAll(sentWav);
         short[] received = WavReader.ReadAll(receivedWav);
-        short[] reference = ThroughOpus(sent);
+        short[] reference = OpusReference.ThroughOpus(sent);
         var (lag, r) = AudioAnalysis.Align(reference, received, maxLagSamples: AudioFormat.SampleRate * 2);
         output.WriteLine($"{label}: received {received.Length / 48} ms, lag {lag / 48.0:F1} ms, r = {r:F4}");
         return r;
-    }
-
-    /// <summary>The sent audio through an Opus encoder and decoder with the daemon's default settings.</summary>
-    private static short[] ThroughOpus(short[] pcm)
-    {
-        var settings = new DaemonConfig().EncoderSettings();
-        using var encoder = new OpusEncoder(settings);
-        using var decoder = new OpusDecoder();
-        int n = settings.FrameSamples;
-        var packet = new byte[MediaConstants.MaxPacketBytes];
-        var result = new short[pcm.Length / n * n];
-        for (int i = 0; i + n <= pcm.Length; i += n)
-        {
-            int length = encoder.Encode(pcm.AsSpan(i, n), packet);
-            decoder.Decode(packet.AsSpan(0, length), result.AsSpan(i, n));
-        }
-
-        return result;
     }
 }
