@@ -25,13 +25,7 @@ public sealed class AllocationTests : IDisposable
             Assert.True(source.Read(frame));
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-        {
-            source.Read(frame);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, LeastAllocated(() => source.Read(frame)));
     }
 
     [Theory]
@@ -45,13 +39,29 @@ public sealed class AllocationTests : IDisposable
             Assert.True(sink.Write(frame));
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        Assert.Equal(0, LeastAllocated(() => sink.Write(frame))); // the WAV sink also patches its header 20 times per round
+    }
+
+    /// <summary>
+    /// Bytes allocated by 1000 calls, the least of three rounds. A per-period allocation shows in
+    /// every round; a one-off by the runtime on this thread while it tiers the test up (seen once,
+    /// 3.8 KB, on a loaded CI machine) shows in one round only.
+    /// </summary>
+    private static long LeastAllocated(Func<bool> call)
+    {
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            sink.Write(frame); // the WAV sink also patches its header 20 times in here
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                call();
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        return least;
     }
 
     private IAudioSource OpenSource(string kind)
@@ -74,7 +84,7 @@ public sealed class AllocationTests : IDisposable
                 return tone;
             default:
                 var queue = new SimSource(20);
-                queue.Enqueue(WavTestFiles.Noise(4, 960 * 1200)); // enough for the whole test
+                queue.Enqueue(WavTestFiles.Noise(4, 960 * 3200)); // enough for the warm-up and three rounds
                 return queue;
         }
     }
