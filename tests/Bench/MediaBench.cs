@@ -56,6 +56,14 @@ internal sealed class MediaBench
             _table.Row("Opus decode", Micro(median), "us/frame", "");
         }
 
+        // Echo cancellation of a period against the period played (speexdsp MDF, default tail).
+        using (var aec = new PicoTalk.Hal.Audio.Dsp.EchoCanceller(n))
+        {
+            var cleaned = new short[n];
+            var (median, _) = Measure(frames - 1, i => aec.Process(speech.AsSpan((i + 1) * n, n), speech.AsSpan(i * n, n), cleaned));
+            _table.Row($"echo cancellation ({PicoTalk.Hal.Audio.Dsp.EchoCanceller.DefaultTailMilliseconds} ms tail)", Micro(median), "us/frame", "");
+        }
+
         // Seal and open through a real session pair.
         using var pair = SessionPairForBench.Establish();
         long sealedBefore = pair.Link.Bytes, datagramsBefore = pair.Link.Datagrams;
