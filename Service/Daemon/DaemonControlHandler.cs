@@ -139,20 +139,20 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
 
     private static CallSummary Summary(Call call)
     {
-        var stats = call.Media?.Stats ?? default;
         return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote?.ToString(),
             call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
-            Counters(call.Media is null ? null : stats));
+            Counters(call.Media));
     }
 
-    private static CallMediaCounters Counters(CallMediaStats? media)
+    private static CallMediaCounters Counters(ICallMedia? media)
     {
-        if (media is not { } m)
+        if (media is null)
         {
             // Not answered yet: nothing flows, and there is no bitrate or buffer to show.
             return new CallMediaCounters(0, 0, 0);
         }
 
+        var m = media.Stats;
         return new CallMediaCounters(m.FramesSent, m.FramesReceived, m.Concealed, m.FecRecovered, m.Late,
             m.BitrateBps, m.JitterBufferMs);
     }
