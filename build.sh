@@ -6,6 +6,7 @@
 #   ./build.sh picotalk [N] …  the command line client of appliance N (e.g. ./build.sh picotalk 2 status)
 #   ./build.sh test            install what is missing, build, run every test project, print totals
 #   ./build.sh bench [call|dht|dht-sim|dht-loopback]  per-frame media costs; call: CPU and memory of two daemons in a call; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback
+#   ./build.sh publish         picotalkd compiled ahead of time (NativeAOT) into .build/publish, as the appliance runs it
 #   ./build.sh deps | build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -121,8 +122,29 @@ cmd_picotalk() {
   exec dotnet "Ui/bin/Debug/net10.0/picotalk.dll" --control "$(instance_dir "$n")/control.sock" "$@"
 }
 
+# The .NET runtime identifier of this machine (linux-x64 on a PC, linux-arm64 on a Raspberry Pi).
+runtime_id() {
+  case $(uname -m) in
+    x86_64) echo linux-x64 ;;
+    aarch64 | arm64) echo linux-arm64 ;;
+    *) echo "unsupported machine $(uname -m)" >&2; return 1 ;;
+  esac
+}
+
+# picotalkd as the appliance ships it: NativeAOT, linked by Debian's gcc (Service.csproj).
+cmd_publish() {
+  cmd_deps gcc libc6-dev
+  log "publishing picotalkd (NativeAOT, $(runtime_id))"
+  local out; out=$(mktemp)
+  dotnet publish Service/Service.csproj -c Release -r "$(runtime_id)" -o "$ROOT/.build/publish" -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1 || { cat "$out"; rm -f "$out"; return 1; }
+  rm -f "$out"
+  echo "$ROOT/.build/publish/picotalkd"
+}
+
 cmd_bench() {
   cmd_deps "${TEST_PACKAGES[@]}"
+  # The call benchmark measures the daemon the appliance runs, compiled ahead of time.
+  if [[ ${1:-} == call ]]; then export PICOTALK_DAEMON; PICOTALK_DAEMON=$(cmd_publish); fi
   log "building benchmarks (Release)"
   local out; out=$(mktemp)
   dotnet build tests/Bench/Bench.csproj -c Release -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1 || { cat "$out"; rm -f "$out"; return 1; }
@@ -137,5 +159,6 @@ case "${1:-help}" in
   run) shift; cmd_run "$@" ;;
   picotalk) shift; cmd_picotalk "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  publish) shift; cmd_deps; cmd_publish ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

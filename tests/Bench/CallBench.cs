@@ -29,6 +29,12 @@ internal static partial class CallBench
     /// <inheritdoc cref="Bitrate"/>
     private const int Complexity = 10;
 
+    /// <summary>
+    /// The natively compiled daemon that <c>./build.sh bench call</c> publishes (PICOTALK_DAEMON), as
+    /// the appliance ships it; without it, the JIT-compiled picotalkd.dll beside the bench.
+    /// </summary>
+    private static readonly string? NativeDaemon = Environment.GetEnvironmentVariable("PICOTALK_DAEMON") is { Length: > 0 } path ? path : null;
+
     /// <summary>Skipped before measuring: JIT compilation and tiering of the call path.</summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
 
@@ -61,7 +67,7 @@ internal static partial class CallBench
         var (cpuA1, cpuB1) = (a.CpuSeconds(), b.CpuSeconds());
         var (threadsA1, threadsB1) = (a.ThreadCpuSeconds(), b.ThreadCpuSeconds());
 
-        table.Note($"call: two picotalkd on loopback, Opus {Bitrate / 1000} kbit/s complexity {Complexity}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
+        table.Note($"call: two picotalkd ({(NativeDaemon is null ? "JIT" : "NativeAOT")}) on loopback, Opus {Bitrate / 1000} kbit/s complexity {Complexity}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
         foreach (var (name, d, cpu, t0, t1) in new[] { ("caller", a, cpuA1 - cpuA0, threadsA0, threadsA1), ("callee", b, cpuB1 - cpuB0, threadsB0, threadsB1) })
         {
             using var status = JsonDocument.Parse(d.Request("status"));
@@ -113,10 +119,15 @@ internal static partial class CallBench
             Directory.CreateDirectory(state);
             File.WriteAllText(Path.Combine(state, "config.json"), $"{{\"opus\":{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}}}}}");
             string control = Path.Combine(state, "control.sock");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo(NativeDaemon ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (NativeDaemon is null)
+            {
+                start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "picotalkd.dll"));
+            }
+
             foreach (string arg in new[]
                      {
-                         Path.Combine(AppContext.BaseDirectory, "picotalkd.dll"), "--state-dir", state, "--port", "0",
+                         "--state-dir", state, "--port", "0",
                          "--bind", "127.0.0.1", "--control", control, "--no-lan-discovery",
                          "--audio-in", "wav:" + wav, "--audio-out", "null",
                      })

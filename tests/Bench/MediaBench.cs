@@ -49,6 +49,16 @@ internal sealed class MediaBench
             _table.Row("Opus encode", Micro(median), "us/frame", "");
         }
 
+        // At the settings of issue 4's baresip comparison (`bench call`): most of a call's CPU. In-band
+        // FEC costs a second (LBRR) SILK encode per frame, so it is shown both ways.
+        foreach (bool fec in new[] { true, false })
+        {
+            using var encoder = new OpusEncoder(settings with { Bitrate = 32_000, Complexity = 10, InbandFec = fec });
+            var packet = new byte[MediaConstants.MaxPacketBytes];
+            var (median, _) = Measure(frames, i => encoder.Encode(speech.AsSpan(i * n, n), packet));
+            _table.Row($"Opus encode, complexity 10 at 32 kbit/s, FEC {(fec ? "on" : "off")}", Micro(median), "us/frame", "");
+        }
+
         using (var decoder = new OpusDecoder())
         {
             var pcm = new short[n];
