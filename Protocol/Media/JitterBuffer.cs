@@ -124,6 +124,36 @@ public sealed class JitterBuffer
         return action;
     }
 
+    /// <summary>The sequence number due next (meaningless while idle).</summary>
+    public uint NextSequence => _next;
+
+    /// <summary>True before the first packet and after a stop: nothing is due.</summary>
+    public bool IsIdle => _state == State.Idle;
+
+    /// <summary>
+    /// Takes the packet due now if it has arrived, deciding nothing about a gap: the receive path
+    /// decodes in-order packets the moment they arrive and leaves a missing one to its deadline
+    /// (<see cref="Next"/> then rebuilds it from FEC or conceals it).
+    /// </summary>
+    public bool TryTakeDue(Span<byte> payload, out int length, out uint sequence)
+    {
+        length = 0;
+        sequence = _next;
+        if (_state == State.Idle || _lengths[_head] == Empty)
+        {
+            return false;
+        }
+
+        _state = State.Playing;
+        _missingRun = 0;
+        length = Copy(_head, payload);
+        _lengths[_head] = Empty;
+        _played++;
+        Advance();
+        _policy.OnPlayout(PlayoutAction.Play, DepthFrames);
+        return true;
+    }
+
     private InsertResult InsertCore(uint sequence, ReadOnlySpan<byte> payload)
     {
         if (payload.Length > _maxPayload)

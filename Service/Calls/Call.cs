@@ -105,8 +105,8 @@ public interface ICallMedia : IDisposable
 }
 
 /// <summary>
-/// Statistics of a call's media: counters since it started, then the encoder's current bitrate and
-/// the receive side's current jitter-buffer delay.
+/// Statistics of a call's media: counters since it started, then the encoder's current bitrate,
+/// the receive side's jitter-buffer delay, and what is known of the link (null until known).
 /// </summary>
 public readonly record struct CallMediaStats(
     long FramesSent,
@@ -116,7 +116,11 @@ public readonly record struct CallMediaStats(
     long FecRecovered,
     long Late,
     int BitrateBps = 0,
-    int JitterBufferMs = 0);
+    int JitterBufferMs = 0,
+    double? LossPercent = null,
+    double? JitterMs = null,
+    int? RoundTripMs = null,
+    int? MouthToEarMs = null);
 
 /// <summary>Starts the media of a call once it is answered.</summary>
 public interface ICallMediaFactory

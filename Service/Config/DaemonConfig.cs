@@ -41,9 +41,12 @@ public sealed record DaemonConfig
         ExpectedPacketLossPercent = Opus.ExpectedLossPercent,
     };
 
-    /// <summary>The jitter buffer's target in whole frames (at least one).</summary>
-    [JsonIgnore]
-    public int JitterTargetFrames => Math.Max(1, Audio.JitterTargetMs / Audio.FrameMs);
+    /// <summary>The adaptive jitter buffer these settings ask for.</summary>
+    public PlayoutSettings PlayoutSettings() => new()
+    {
+        MinimumDelayMilliseconds = Audio.JitterMinMs,
+        MaximumDelayMilliseconds = Audio.JitterMaxMs,
+    };
 
     /// <summary>Every problem, each as (key, reason); empty when the config is usable.</summary>
     public IReadOnlyList<ConfigError> Validate()
@@ -79,9 +82,14 @@ public sealed record DaemonConfig
             errors.Add(new("audio.frame_ms", "must be 10 or 20"));
         }
 
-        if (Audio.JitterTargetMs is < 0 or > 1000)
+        if (Audio.JitterMinMs is < 0 or > 200)
         {
-            errors.Add(new("audio.jitter_target_ms", "must be 0 to 1000"));
+            errors.Add(new("audio.jitter_min_ms", "must be 0 to 200"));
+        }
+
+        if (Audio.JitterMaxMs < Audio.JitterMinMs + 40 || Audio.JitterMaxMs > 1000)
+        {
+            errors.Add(new("audio.jitter_max_ms", "must be at least audio.jitter_min_ms + 40 and at most 1000"));
         }
 
         // RFC 6716 §2.1.1: Opus runs from 6 kbit/s to 510 kbit/s.
@@ -139,8 +147,12 @@ public sealed record AudioConfig
     /// <summary>Opus frame and audio period: 20 ms (default) or 10 ms for the lowest latency.</summary>
     public int FrameMs { get; set; } = 20;
 
-    /// <summary>How much audio the jitter buffer holds before playing.</summary>
-    public int JitterTargetMs { get; set; } = 40;
+    /// <summary>The least time a packet waits before it is played: the adaptive jitter buffer sits
+    /// here on a clean link and grows with the network's jitter (see PlayoutSettings).</summary>
+    public int JitterMinMs { get; set; } = 2;
+
+    /// <summary>Above this delay the jitter buffer skips audio rather than shortening it.</summary>
+    public int JitterMaxMs { get; set; } = 400;
 }
 
 public sealed record OpusConfig

@@ -11,7 +11,8 @@ namespace PicoTalk.Service.Media;
 /// <code>
 ///  capture thread:  source.Read ─▶ frame slot ─▶ (post) ─▶ loop: Opus encode ─▶ seal ─▶ UDP
 ///  loop:            UDP ─▶ open ─▶ OnMedia ─▶ ReceiveStream.Push (jitter buffer)
-///  playback thread: ReceiveStream.ReadFrame (decode / FEC / conceal) ─▶ sink.Write
+///  loop:            ... ─▶ decoded at once when in order (adaptive jitter buffer)
+///  playback thread: ReceiveStream.ReadFrame (FEC / conceal a frame that missed its time) ─▶ sink.Write
 /// </code>
 /// Each device's blocking call paces its own thread, so capture and playback never wait for each
 /// other and capture is never confused with playback. The encoder and the session are touched only
@@ -40,7 +41,7 @@ public sealed class DeviceCallMedia : ICallMedia
     private long _captureDrops;
 
     public DeviceCallMedia(EventLoop loop, SecureSession session, IAudioSource source, IAudioSink sink,
-        OpusEncoderSettings encoderSettings, int jitterTargetFrames, Action<string> log)
+        OpusEncoderSettings encoderSettings, PlayoutSettings playout, Action<string> log)
     {
         _loop = loop;
         _session = session;
@@ -48,7 +49,7 @@ public sealed class DeviceCallMedia : ICallMedia
         _sink = sink;
         _log = log;
         _encoder = new OpusEncoder(encoderSettings);
-        _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, jitterTargetFrames);
+        _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, loop.Time, playout);
         int samples = encoderSettings.FrameSamples;
         if (source.FrameSamples != samples || sink.FrameSamples != samples)
         {
@@ -72,9 +73,13 @@ public sealed class DeviceCallMedia : ICallMedia
         get
         {
             var r = _receive.Stats;
-            // Read on the loop, the only thread that touches the encoder.
+            // Read on the loop, the only thread that touches the encoder. Loss and jitter are what
+            // this end receives (RFC 3550 §6.4.1), known once packets came.
+            double? loss = r.ExpectedPackets > 0 ? Math.Round(100.0 * r.CumulativeLost / r.ExpectedPackets, 1) : null;
+            double? jitter = r.PacketsReceived > 1 ? Math.Round(r.JitterMilliseconds, 1) : null;
             return new CallMediaStats(Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
-                r.FramesPlayed, r.FramesConcealed, r.FecRecovered, r.Late, _encoder.Bitrate, r.JitterDepthMilliseconds);
+                r.FramesDecoded, r.FramesConcealed, r.FecRecovered, r.Late, _encoder.Bitrate, r.DelayMilliseconds,
+                loss, jitter);
         }
     }
 

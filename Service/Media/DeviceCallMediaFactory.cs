@@ -17,7 +17,7 @@ public sealed class DeviceCallMediaFactory(
     AudioDeviceSpec input,
     AudioDeviceSpec output,
     OpusEncoderSettings encoder,
-    int jitterTargetFrames,
+    PlayoutSettings playout,
     TimeProvider time,
     DaemonLog log) : ICallMediaFactory
 {
@@ -47,6 +47,6 @@ public sealed class DeviceCallMediaFactory(
             sink = AudioDevices.OpenSink(AudioDeviceSpec.Parse("null"), frameMs, time);
         }
 
-        return new DeviceCallMedia(loop, session, source, sink, encoder, jitterTargetFrames, log.Warn);
+        return new DeviceCallMedia(loop, session, source, sink, encoder, playout, log.Warn);
     }
 }

@@ -117,7 +117,7 @@ internal sealed class MediaBench
         }
 
         pair.ResealFresh(sealedPackets, packets);
-        using (var receive = new ReceiveStream(20, 2))
+        using (var receive = new ReceiveStream(20, TimeProvider.System))
         {
             pair.Observer.Sink = receive;
             var pcm = new short[n];

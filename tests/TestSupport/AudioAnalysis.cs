@@ -232,6 +232,43 @@ public static class AudioAnalysis
         }
     }
 
+    /// <summary>
+    /// Correlation of <paramref name="received"/> with <paramref name="reference"/> when the delay
+    /// between them drifts, as it does behind an adaptive jitter buffer that stretches and shortens
+    /// the audio: the whole signals are aligned once, then every window of
+    /// <paramref name="windowSamples"/> of the received audio is aligned again within
+    /// ±<paramref name="driftSamples"/> of that, and the windows' correlations are averaged weighted
+    /// by their energy (silent windows count for nothing). Returns the average and the global lag.
+    /// </summary>
+    public static (double correlation, int lag) WindowedCorrelation(ReadOnlySpan<short> reference, ReadOnlySpan<short> received,
+        int maxLagSamples, int windowSamples, int driftSamples)
+    {
+        var (lag, _) = Align(reference, received, maxLagSamples);
+        double weighted = 0, weights = 0;
+        for (int start = Math.Max(0, lag); start + windowSamples <= received.Length; start += windowSamples)
+        {
+            int from = start - lag - driftSamples;
+            int to = start - lag + windowSamples + driftSamples;
+            if (from < 0 || to > reference.Length)
+            {
+                continue;
+            }
+
+            ReadOnlySpan<short> window = received.Slice(start, windowSamples);
+            double energy = Rms(window);
+            if (energy < 30)
+            {
+                continue;
+            }
+
+            var (_, r) = Align(reference[from..to], window, 2 * driftSamples);
+            weighted += r * energy;
+            weights += energy;
+        }
+
+        return (weights == 0 ? 0 : weighted / weights, lag);
+    }
+
     /// <summary>Pearson correlation coefficient of two equally long signals (0 if either is constant).</summary>
     public static double Pearson(ReadOnlySpan<short> x, ReadOnlySpan<short> y)
     {

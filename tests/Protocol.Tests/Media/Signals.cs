@@ -58,6 +58,14 @@ internal static class Signals
         return pcm;
     }
 
+    /// <summary>Frame k of 20 s of <see cref="SpeechLike"/> speech, looped: a sender for simulations of any length.</summary>
+    public static Func<int, short[]> SpeechLikeFrames(int frameSamples, int seed)
+    {
+        short[] speech = SpeechLike(20 * (int)Rate / frameSamples * frameSamples, seed);
+        int frames = speech.Length / frameSamples;
+        return k => speech.AsSpan(k % frames * frameSamples, frameSamples).ToArray();
+    }
+
     /// <summary>A vowel's spectral envelope: peaks at 700 Hz and 1200 Hz (roughly /a/) over a floor.</summary>
     private static double FormantGain(double frequency) =>
         1 / (1 + Math.Pow((frequency - 700) / 250, 2)) + 0.7 / (1 + Math.Pow((frequency - 1200) / 300, 2)) + 0.1;
