@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Serialization;
+using PicoTalk.Hal.Audio.Dsp;
 using PicoTalk.Protocol.Media;
 
 namespace PicoTalk.Service.Config;
@@ -48,6 +49,19 @@ public sealed record DaemonConfig
         MaximumDelayMilliseconds = Audio.JitterMaxMs,
     };
 
+    /// <summary>What a call does to the microphone's audio before encoding.</summary>
+    public VoiceProcessingSettings VoiceSettings() => new()
+    {
+        EchoCancellation = Audio.EchoCancellation,
+        EchoTailMilliseconds = Audio.EchoTailMs,
+        Preprocessor = new PreprocessorSettings
+        {
+            NoiseSuppression = Audio.NoiseSuppression,
+            AutomaticGain = Audio.Agc,
+            VoiceActivity = Audio.Vad,
+        },
+    };
+
     /// <summary>Every problem, each as (key, reason); empty when the config is usable.</summary>
     public IReadOnlyList<ConfigError> Validate()
     {
@@ -90,6 +104,11 @@ public sealed record DaemonConfig
         if (Audio.JitterMaxMs < Audio.JitterMinMs + 40 || Audio.JitterMaxMs > 1000)
         {
             errors.Add(new("audio.jitter_max_ms", "must be at least audio.jitter_min_ms + 40 and at most 1000"));
+        }
+
+        if (Audio.EchoTailMs is < EchoCanceller.MinTailMilliseconds or > EchoCanceller.MaxTailMilliseconds)
+        {
+            errors.Add(new("audio.echo_tail_ms", $"must be {EchoCanceller.MinTailMilliseconds} to {EchoCanceller.MaxTailMilliseconds}"));
         }
 
         // RFC 6716 §2.1.1: Opus runs from 6 kbit/s to 510 kbit/s.
@@ -153,6 +172,22 @@ public sealed record AudioConfig
 
     /// <summary>Above this delay the jitter buffer skips audio rather than shortening it.</summary>
     public int JitterMaxMs { get; set; } = 400;
+
+    /// <summary>Acoustic echo cancellation (speexdsp MDF): the far end does not hear itself back
+    /// from our speaker. On by default.</summary>
+    public bool EchoCancellation { get; set; } = true;
+
+    /// <summary>Echo tail the canceller models, 20 to 500 ms.</summary>
+    public int EchoTailMs { get; set; } = 128;
+
+    /// <summary>Noise suppression (speexdsp preprocessor). Costs one audio period of delay.</summary>
+    public bool NoiseSuppression { get; set; } = true;
+
+    /// <summary>Automatic gain control of the microphone.</summary>
+    public bool Agc { get; set; }
+
+    /// <summary>Voice activity: after 300 ms without speech the microphone is sent as silence.</summary>
+    public bool Vad { get; set; }
 }
 
 public sealed record OpusConfig

@@ -52,7 +52,7 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
 
         var config = settings.Config;
         var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, config.EncoderSettings(),
-            config.PlayoutSettings(), time, log);
+            config.PlayoutSettings(), config.VoiceSettings(), time, log);
         Events = new ControlEvents();
         _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, Events, new CallOptions
         {

@@ -1,4 +1,5 @@
 using PicoTalk.Hal.Audio;
+using PicoTalk.Hal.Audio.Dsp;
 using PicoTalk.Protocol.Media;
 using PicoTalk.Protocol.Session;
 using PicoTalk.Service.Calls;
@@ -9,10 +10,12 @@ namespace PicoTalk.Service.Media;
 /// <summary>
 /// The media of one call between the sound devices and the session (the paper's media layer):
 /// <code>
-///  capture thread:  source.Read ─▶ frame slot ─▶ (post) ─▶ loop: Opus encode ─▶ seal ─▶ UDP
+///  capture thread:  source.Read ─▶ echo canceller, noise suppression, AGC, voice gate ─▶ frame slot
+///                   ─▶ (post) ─▶ loop: Opus encode ─▶ seal ─▶ UDP
 ///  loop:            UDP ─▶ open ─▶ OnMedia ─▶ ReceiveStream.Push (jitter buffer)
 ///  loop:            ... ─▶ decoded at once when in order (adaptive jitter buffer)
 ///  playback thread: ReceiveStream.ReadFrame (FEC / conceal a frame that missed its time) ─▶ sink.Write
+///                   ─▶ the played period to the echo canceller's reference
 /// </code>
 /// Each device's blocking call paces its own thread, so capture and playback never wait for each
 /// other and capture is never confused with playback. The encoder and the session are touched only
@@ -30,6 +33,7 @@ public sealed class DeviceCallMedia : ICallMedia
     private readonly IAudioSink _sink;
     private readonly OpusEncoder _encoder;
     private readonly ReceiveStream _receive;
+    private readonly VoiceProcessor _voice;
     private readonly CaptureSlot[] _slots;
     private readonly byte[] _packet = new byte[MediaConstants.MaxPacketBytes];
     private readonly Thread _captureThread;
@@ -41,19 +45,20 @@ public sealed class DeviceCallMedia : ICallMedia
     private long _captureDrops;
 
     public DeviceCallMedia(EventLoop loop, SecureSession session, IAudioSource source, IAudioSink sink,
-        OpusEncoderSettings encoderSettings, PlayoutSettings playout, Action<string> log)
+        OpusEncoderSettings encoderSettings, PlayoutSettings playout, VoiceProcessor voice, Action<string> log)
     {
         _loop = loop;
         _session = session;
         _source = source;
         _sink = sink;
         _log = log;
+        _voice = voice;
         _encoder = new OpusEncoder(encoderSettings);
         _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, loop.Time, playout);
         int samples = encoderSettings.FrameSamples;
-        if (source.FrameSamples != samples || sink.FrameSamples != samples)
+        if (source.FrameSamples != samples || sink.FrameSamples != samples || voice.FrameSamples != samples)
         {
-            throw new ArgumentException($"devices deliver {source.FrameSamples}/{sink.FrameSamples} samples per period; the codec needs {samples}");
+            throw new ArgumentException($"devices deliver {source.FrameSamples}/{sink.FrameSamples} samples per period, voice processing takes {voice.FrameSamples}; the codec needs {samples}");
         }
 
         _slots = new CaptureSlot[SlotCount];
@@ -111,6 +116,7 @@ public sealed class DeviceCallMedia : ICallMedia
                         return;
                     }
 
+                    _voice.Process(slot.Scratch); // keeps the echo canceller's reference in step
                     continue;
                 }
 
@@ -119,6 +125,7 @@ public sealed class DeviceCallMedia : ICallMedia
                     return;
                 }
 
+                _voice.Process(slot.Pcm);
                 Volatile.Write(ref slot.Busy, 1);
                 if (!_loop.TryPost(slot))
                 {
@@ -147,6 +154,8 @@ public sealed class DeviceCallMedia : ICallMedia
                 {
                     return;
                 }
+
+                _voice.OnPlayed(pcm);
             }
         }
         catch (Exception e) when (!_stopping)
@@ -192,6 +201,10 @@ public sealed class DeviceCallMedia : ICallMedia
 
         _encoder.Dispose();
         _receive.Dispose();
+        if (captureDone || !_captureThread.IsAlive)
+        {
+            _voice.Dispose(); // never under a capture thread that might still be in it
+        }
     }
 
     /// <summary>A captured frame on its way to the loop; preallocated so posting allocates nothing.</summary>

@@ -1,4 +1,5 @@
 using PicoTalk.Hal.Audio;
+using PicoTalk.Hal.Audio.Dsp;
 using PicoTalk.Protocol.Media;
 using PicoTalk.Protocol.Session;
 using PicoTalk.Service.Calls;
@@ -18,6 +19,7 @@ public sealed class DeviceCallMediaFactory(
     AudioDeviceSpec output,
     OpusEncoderSettings encoder,
     PlayoutSettings playout,
+    VoiceProcessingSettings voice,
     TimeProvider time,
     DaemonLog log) : ICallMediaFactory
 {
@@ -47,6 +49,18 @@ public sealed class DeviceCallMediaFactory(
             sink = AudioDevices.OpenSink(AudioDeviceSpec.Parse("null"), frameMs, time);
         }
 
-        return new DeviceCallMedia(loop, session, source, sink, encoder, playout, log.Warn);
+        VoiceProcessor processor;
+        try
+        {
+            processor = new VoiceProcessor(source.FrameSamples, voice);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Without libspeexdsp the call still works, with the microphone as it is.
+            log.Error($"voice processing unavailable ({e.Message}); install libspeexdsp1. Sending the microphone unprocessed");
+            processor = new VoiceProcessor(source.FrameSamples, VoiceProcessingSettings.None);
+        }
+
+        return new DeviceCallMedia(loop, session, source, sink, encoder, playout, processor, log.Warn);
     }
 }

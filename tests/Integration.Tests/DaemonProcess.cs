@@ -46,6 +46,14 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes the config file a daemon started on <paramref name="stateDirectory"/> reads
+    /// (keys left out keep their defaults).</summary>
+    public static void WriteConfig(string stateDirectory, string json)
+    {
+        Directory.CreateDirectory(stateDirectory);
+        File.WriteAllText(Path.Combine(stateDirectory, "config.json"), json);
+    }
+
     public static async Task<DaemonProcess> StartAsync(string stateDirectory, params string[] extraArgs)
     {
         Directory.CreateDirectory(stateDirectory);

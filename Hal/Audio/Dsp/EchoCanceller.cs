@@ -52,6 +52,9 @@ public sealed unsafe class EchoCanceller : IDisposable
         SpeexDspNative.speex_echo_ctl(_state, SpeexDspNative.EchoSetSamplingRate, &rate);
     }
 
+    /// <summary>The native state, for the preprocessor's residual echo suppression.</summary>
+    internal SpeexEchoHandle State => _state;
+
     /// <summary>Samples in every span passed to <see cref="Process"/>.</summary>
     public int FrameSamples { get; }
 

@@ -20,6 +20,44 @@ internal static unsafe partial class SpeexDspNative
     /// <summary>SPEEX_ECHO_GET_SAMPLING_RATE (int*).</summary>
     public const int EchoGetSamplingRate = 25;
 
+    // ---- Constants from speex/speex_preprocess.h (int* unless noted) ----
+
+    /// <summary>SPEEX_PREPROCESS_SET_DENOISE: 1 turns the Ephraim-Malah noise suppressor on.</summary>
+    public const int PreprocessSetDenoise = 0;
+
+    /// <summary>SPEEX_PREPROCESS_SET_AGC: 1 turns automatic gain control on (floating-point builds, as Debian's).</summary>
+    public const int PreprocessSetAgc = 2;
+
+    /// <summary>SPEEX_PREPROCESS_SET_VAD: 1 makes speex_preprocess_run return the voice decision.</summary>
+    public const int PreprocessSetVad = 4;
+
+    /// <summary>SPEEX_PREPROCESS_SET_NOISE_SUPPRESS: the most the noise is attenuated, in dB (negative).</summary>
+    public const int PreprocessSetNoiseSuppress = 18;
+
+    /// <summary>SPEEX_PREPROCESS_SET_ECHO_STATE (SpeexEchoState*): residual echo suppression after the canceller.</summary>
+    public const int PreprocessSetEchoState = 24;
+
+    /// <summary>SPEEX_PREPROCESS_SET_AGC_MAX_GAIN: the most gain AGC adds, in dB.</summary>
+    public const int PreprocessSetAgcMaxGain = 30;
+
+    /// <summary>SPEEX_PREPROCESS_SET_AGC_TARGET (int32): the level AGC aims at, in sample units.</summary>
+    public const int PreprocessSetAgcTarget = 46;
+
+    // ---- Preprocessor (speex_preprocess.h) ----
+
+    [LibraryImport(Library)]
+    internal static partial SpeexPreprocessHandle speex_preprocess_state_init(int frameSize, int samplingRate);
+
+    [LibraryImport(Library)]
+    internal static partial void speex_preprocess_state_destroy(nint state);
+
+    /// <summary>Processes <paramref name="x"/> in place; returns 1 for speech, 0 for silence when VAD is on (else 1).</summary>
+    [LibraryImport(Library)]
+    internal static partial int speex_preprocess_run(SpeexPreprocessHandle state, short* x);
+
+    [LibraryImport(Library)]
+    internal static partial int speex_preprocess_ctl(SpeexPreprocessHandle state, int request, void* value);
+
     // ---- Acoustic echo canceller (speex_echo.h, the MDF algorithm) ----
 
     /// <param name="frameSize">Samples processed per call (the audio period).</param>
@@ -54,6 +92,23 @@ internal sealed class SpeexEchoHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         SpeexDspNative.speex_echo_state_destroy(handle);
+        return true;
+    }
+}
+
+/// <summary>Owns a <c>SpeexPreprocessState*</c>.</summary>
+internal sealed class SpeexPreprocessHandle : SafeHandle
+{
+    public SpeexPreprocessHandle()
+        : base(nint.Zero, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == nint.Zero;
+
+    protected override bool ReleaseHandle()
+    {
+        SpeexDspNative.speex_preprocess_state_destroy(handle);
         return true;
     }
 }

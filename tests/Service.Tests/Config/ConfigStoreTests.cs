@@ -39,11 +39,28 @@ public sealed class ConfigStoreTests : IDisposable
     [InlineData("""{"name":""}""", "name")]
     [InlineData("""{"opus":{"bitrat":24000}}""", "opus.bitrat")]
     [InlineData("""{"udp_port":"5004"}""", "udp_port")]
+    [InlineData("""{"audio":{"echo_tail_ms":10}}""", "audio.echo_tail_ms")]
+    [InlineData("""{"audio":{"echo_tail_ms":501}}""", "audio.echo_tail_ms")]
     public void A_bad_value_is_refused_naming_the_key(string json, string key)
     {
         var e = Assert.Throws<ConfigException>(() => ConfigStore.Parse("config.json", Encoding.UTF8.GetBytes(json)));
         Assert.Contains(e.Errors, error => error.Key == key);
         Assert.Contains(key, e.Message);
+    }
+
+    [Fact]
+    public void Voice_processing_keys_reach_the_capture_chain()
+    {
+        var defaults = new DaemonConfig().VoiceSettings();
+        Assert.True(defaults.EchoCancellation);
+        Assert.True(defaults.Preprocessor.NoiseSuppression);
+        Assert.False(defaults.Preprocessor.AutomaticGain || defaults.Preprocessor.VoiceActivity);
+
+        var config = ConfigStore.Parse("config.json",
+            """{"audio":{"echo_cancellation":false,"echo_tail_ms":256,"noise_suppression":false,"agc":true,"vad":true}}"""u8);
+        var voice = config.VoiceSettings();
+        Assert.Equal((false, 256, false, true, true), (voice.EchoCancellation, voice.EchoTailMilliseconds,
+            voice.Preprocessor.NoiseSuppression, voice.Preprocessor.AutomaticGain, voice.Preprocessor.VoiceActivity));
     }
 
     [Fact]

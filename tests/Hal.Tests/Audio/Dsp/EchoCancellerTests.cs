@@ -83,11 +83,11 @@ public sealed class EchoCancellerTests(ITestOutputHelper output)
     }
 
     /// <summary>About 10 s of speech, two voices, so the filter sees varied spectra.</summary>
-    private static short[] FarEndSpeech() =>
+    internal static short[] FarEndSpeech() =>
         [.. Speech.Samples(Speech.CallerSentence), .. Speech.Samples(Speech.CalleeSentence, Speech.CalleeVoice), .. Speech.Samples(Speech.CallerSentence)];
 
     /// <summary>The room: a delay, a gain, and a one-pole low-pass (a small speaker's muffled sound).</summary>
-    private static short[] EchoPath(short[] played, int delayMs, double gain)
+    internal static short[] EchoPath(short[] played, int delayMs, double gain)
     {
         int delay = Rate / 1000 * delayMs;
         var result = new short[played.Length];
@@ -114,7 +114,7 @@ public sealed class EchoCancellerTests(ITestOutputHelper output)
         return result;
     }
 
-    private static short[] Add(short[] a, short[] b)
+    internal static short[] Add(short[] a, short[] b)
     {
         var sum = new short[a.Length];
         for (int i = 0; i < a.Length; i++)
@@ -125,7 +125,7 @@ public sealed class EchoCancellerTests(ITestOutputHelper output)
         return sum;
     }
 
-    private static short[] Noise(int length, int amplitude, int seed)
+    internal static short[] Noise(int length, int amplitude, int seed)
     {
         var random = new Random(seed);
         var noise = new short[length];
@@ -137,7 +137,7 @@ public sealed class EchoCancellerTests(ITestOutputHelper output)
         return noise;
     }
 
-    private static double Power(short[] signal, int from)
+    internal static double Power(short[] signal, int from)
     {
         double sum = 0;
         int to = signal.Length / 960 * 960;
@@ -149,5 +149,5 @@ public sealed class EchoCancellerTests(ITestOutputHelper output)
         return sum / Math.Max(1, to - from);
     }
 
-    private static double Db(double reference, double residual) => 10 * Math.Log10(reference / Math.Max(residual, 1e-9));
+    internal static double Db(double reference, double residual) => 10 * Math.Log10(reference / Math.Max(residual, 1e-9));
 }
