@@ -283,10 +283,8 @@ public sealed unsafe class AlsaPcm : IDisposable
         try
         {
             Check(snd_pcm_hw_params_any(handle, hw), device, "reading the hardware configuration space");
-            Refuse(snd_pcm_hw_params_set_access(handle, hw, AccessRwInterleaved), device, direction, "interleaved read/write access");
-            Refuse(snd_pcm_hw_params_set_format(handle, hw, FormatS16Le), device, direction, "the S16_LE sample format");
-            Refuse(snd_pcm_hw_params_set_channels(handle, hw, AudioFormat.Channels), device, direction, "mono (1 channel)");
-
+            // The rate first: of everything a fixed-format card may refuse, a wrong rate is the
+            // most common (44.1 kHz-only codecs), and the message should name the rate it offers.
             uint rate = AudioFormat.SampleRate;
             int dir = 0;
             Refuse(snd_pcm_hw_params_set_rate_near(handle, hw, ref rate, ref dir), device, direction, $"{AudioFormat.SampleRate} Hz");
@@ -298,6 +296,10 @@ public sealed unsafe class AlsaPcm : IDisposable
                 throw new AlsaException(device,
                     $"ALSA device '{device}' offers {rate} Hz for {direction}, not {AudioFormat.SampleRate} Hz; {PlugAdvice}");
             }
+
+            Refuse(snd_pcm_hw_params_set_access(handle, hw, AccessRwInterleaved), device, direction, "interleaved read/write access");
+            Refuse(snd_pcm_hw_params_set_format(handle, hw, FormatS16Le), device, direction, "the S16_LE sample format");
+            Refuse(snd_pcm_hw_params_set_channels(handle, hw, AudioFormat.Channels), device, direction, "mono (1 channel)");
 
             nuint periodFrames = (nuint)period;
             dir = 0;
