@@ -27,9 +27,8 @@ public enum AlsaStream
 /// (so it waits at most one slice plus one ready transfer), drops and closes. A Read or Write
 /// blocked at that moment returns false, as do all later ones.</para>
 /// <para><b>Stalls.</b> A device that moves no frame for <see cref="StallTimeout"/> (unplugged,
-/// a sound server that stopped) fails the transfer instead of blocking the audio thread forever.
-/// The file plugin's capture at the end of its input file returns 0 frames; that also ends as a
-/// stall.</para>
+/// a sound server that stopped or suspended the device) fails the transfer instead of blocking the
+/// audio thread forever.</para>
 /// </remarks>
 public sealed unsafe class AlsaPcm : IDisposable
 {
@@ -171,6 +170,14 @@ public sealed unsafe class AlsaPcm : IDisposable
                     return false;
                 }
 
+                // Checked on every pass, so a device that only times out, returns nothing or
+                // xruns again at once cannot hold the audio thread for ever.
+                if (Stopwatch.GetElapsedTime(lastProgress) > StallTimeout)
+                {
+                    throw new AlsaException(Device,
+                        $"ALSA device '{Device}' moved no audio for {StallTimeout.TotalSeconds:0.#} s ({(Stream == AlsaStream.Capture ? "capture" : "playback")} stalled: unplugged, or the sound server stopped?)");
+                }
+
                 if (Stream == AlsaStream.Capture && !_started)
                 {
                     // A PREPARED capture stream is not running, so snd_pcm_wait would never see data.
@@ -200,13 +207,9 @@ public sealed unsafe class AlsaPcm : IDisposable
 
                 if (moved > 0)
                 {
+                    // A short transfer (a signal, an xrun part-way) continues with the rest.
                     done += (int)moved;
                     lastProgress = Stopwatch.GetTimestamp();
-                }
-                else if (Stopwatch.GetElapsedTime(lastProgress) > StallTimeout)
-                {
-                    throw new AlsaException(Device,
-                        $"ALSA device '{Device}' moved no audio for {StallTimeout.TotalSeconds:0.#} s ({(Stream == AlsaStream.Capture ? "capture" : "playback")} stalled: unplugged, or the sound server stopped?)");
                 }
             }
 
