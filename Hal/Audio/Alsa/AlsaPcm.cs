@@ -116,7 +116,9 @@ public sealed unsafe class AlsaPcm : IDisposable
         int error;
         try
         {
-            // Mode 0: blocking I/O (snd_pcm_open; SND_PCM_NONBLOCK would make readi/writei return -EAGAIN).
+            // Mode 0: blocking I/O (SND_PCM_NONBLOCK would make readi/writei return -EAGAIN). The open
+            // itself does not wait for a busy device: since alsa-lib 1.0.11 it fails at once with
+            // -EBUSY/-EAGAIN unless defaults.pcm.nonblock is 0 (alsa-lib NOTES, "Blocking Open Mode").
             error = snd_pcm_open(out raw, device, (int)stream, 0);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
