@@ -1,15 +1,18 @@
+using PicoTalk.Hal.Audio.Alsa;
+
 namespace PicoTalk.Hal.Audio;
 
 /// <summary>
-/// Opens the device an <see cref="AudioDeviceSpec"/> names, paced in real time by an
-/// <see cref="AudioPacer"/> on <c>time</c> (devices without a clock of their own must still deliver
-/// one period per period, or the daemon's capture thread would spin). The device owns its pacer.
+/// Opens the device an <see cref="AudioDeviceSpec"/> names. Devices without a clock of their own
+/// are paced in real time by an <see cref="AudioPacer"/> on <c>time</c> (they must still deliver
+/// one period per period, or the daemon's capture thread would spin); the device owns its pacer.
+/// ALSA devices are paced by the sound card's clock and take no pacer.
 /// </summary>
 public static class AudioDevices
 {
     /// <summary>Opens a capture device. <paramref name="loop"/> applies to <c>wav:FILE</c>.</summary>
     /// <exception cref="ArgumentException"><c>null</c> is playback only.</exception>
-    /// <exception cref="NotSupportedException"><c>alsa:</c> is not built yet.</exception>
+    /// <exception cref="AlsaException">the ALSA device cannot be opened for capture (an <see cref="IOException"/>).</exception>
     /// <exception cref="WavFormatException">the WAV file is not usable.</exception>
     public static IAudioSource OpenSource(AudioDeviceSpec spec, int frameMs, TimeProvider time, bool loop = true)
     {
@@ -23,14 +26,15 @@ public static class AudioDevices
             AudioDeviceKind.Sim => new SimSource(frameMs, Pacer(time, frameMs)),
             AudioDeviceKind.Null => throw new ArgumentException(
                 $"audio device '{spec}' is output only; for input use wav:FILE, silence, sim or alsa:DEVICE", nameof(spec)),
-            AudioDeviceKind.Alsa => throw AlsaNotBuilt(spec),
+            // SND_PCM_STREAM_CAPTURE: the reference design swapped capture and playback (DESIGN.md).
+            AudioDeviceKind.Alsa => new AlsaSource(spec.Argument!, frameMs),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown audio device kind"),
         };
     }
 
     /// <summary>Opens a playback device.</summary>
     /// <exception cref="ArgumentException"><c>silence</c> is capture only.</exception>
-    /// <exception cref="NotSupportedException"><c>alsa:</c> is not built yet.</exception>
+    /// <exception cref="AlsaException">the ALSA device cannot be opened for playback (an <see cref="IOException"/>).</exception>
     public static IAudioSink OpenSink(AudioDeviceSpec spec, int frameMs, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -43,7 +47,8 @@ public static class AudioDevices
             AudioDeviceKind.Sim => new SimSink(frameMs, Pacer(time, frameMs)),
             AudioDeviceKind.Silence => throw new ArgumentException(
                 $"audio device '{spec}' is input only; for output use wav:FILE, null, sim or alsa:DEVICE", nameof(spec)),
-            AudioDeviceKind.Alsa => throw AlsaNotBuilt(spec),
+            // SND_PCM_STREAM_PLAYBACK.
+            AudioDeviceKind.Alsa => new AlsaSink(spec.Argument!, frameMs),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown audio device kind"),
         };
     }
@@ -64,7 +69,4 @@ public static class AudioDevices
     }
 
     private static AudioPacer Pacer(TimeProvider time, int frameMs) => new(time, TimeSpan.FromMilliseconds(frameMs));
-
-    private static NotSupportedException AlsaNotBuilt(AudioDeviceSpec spec) => new(
-        $"audio device '{spec}': ALSA support is not built yet; use wav:FILE, silence/null or sim for now");
 }
