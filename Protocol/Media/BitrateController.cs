@@ -153,7 +153,7 @@ public sealed class BitrateController
     /// <summary>ceil(p · 100) clamped to 0..50: whole percents, so small wobbles of p do not retune the encoder.</summary>
     internal static int ExpectedLossPercent(double smoothedLoss)
     {
-        // The small epsilon keeps 0.05 (which is 5.000000000000001 % in binary) at 5.
+        // The small epsilon keeps 0.07 (7.000000000000001 % once multiplied in binary) at 7.
         double percent = Math.Ceiling((smoothedLoss * 100) - 1e-9);
         return (int)Math.Clamp(percent, 0, MaxExpectedLossPercent);
     }

@@ -205,6 +205,15 @@ public sealed class BitrateControllerTests
     }
 
     [Fact]
+    public void Expected_loss_is_not_pushed_up_by_binary_rounding()
+    {
+        // 0.07 * 100 is 7.000000000000001 in binary floating point: still 7, not 8.
+        Assert.Equal(7, BitrateController.ExpectedLossPercent(0.07));
+        Assert.Equal(8, BitrateController.ExpectedLossPercent(0.0701));
+        Assert.Equal(0, BitrateController.ExpectedLossPercent(0));
+    }
+
+    [Fact]
     public void Stale_reports_hold_and_the_increase_resumes_from_the_next_timely_one()
     {
         var link = new Link();
