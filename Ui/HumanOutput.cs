@@ -82,6 +82,16 @@ public static class HumanOutput
             now.Add($"round trip {rtt} ms");
         }
 
+        if (m.MouthToEarMs is { } mouthToEar)
+        {
+            now.Add($"mouth to ear about {mouthToEar} ms");
+        }
+
+        if (m.Fec is true)
+        {
+            now.Add(m.PeerLossPercent is { } peerLoss ? FormattableString.Invariant($"FEC on ({peerLoss:0.#} % of ours lost)") : "FEC on");
+        }
+
         if (now.Count > 0)
         {
             output.WriteLine($"link: {string.Join(", ", now)}");

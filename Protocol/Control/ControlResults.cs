@@ -23,6 +23,8 @@ public sealed record SubscribedResult(bool Subscribed);
 /// packet's in-band FEC (RFC 6716 §2.1.7), <see cref="Late"/> packets that came after their frame was
 /// played or concealed. A value the daemon does not know (yet) is null and not written: the
 /// round-trip time and the figures derived from it need the peer's receiver reports.
+/// <see cref="Fec"/> is whether we send in-band FEC now, <see cref="PeerLossPercent"/> the loss the
+/// peer last reported for our packets (the two drive the bitrate).
 /// </summary>
 public sealed record CallMediaCounters(
     long FramesSent,
@@ -35,7 +37,9 @@ public sealed record CallMediaCounters(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? LossPercent = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? JitterMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RoundTripMs = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MouthToEarMs = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MouthToEarMs = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Fec = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PeerLossPercent = null);
 
 /// <summary>
 /// One call, as <c>status</c> shows it and <c>dial</c> returns it. <see cref="PeerId"/> is null

@@ -1,3 +1,5 @@
+using PicoTalk.Protocol.Session;
+
 namespace PicoTalk.Protocol.Media;
 
 /// <summary>What the sender's Opus encoder should be set to (OPUS_SET_BITRATE, OPUS_SET_INBAND_FEC, OPUS_SET_PACKET_LOSS_PERC).</summary>

@@ -47,4 +47,7 @@ public interface ISessionObserver
 
     /// <summary>An authenticated signal other than Keepalive.</summary>
     void OnSignal(SecureSession session, SignalMessage message);
+
+    /// <summary>An authenticated receiver report from the peer (media feedback, RFC 3550 §6.4.1 in spirit).</summary>
+    void OnReport(SecureSession session, in ReceiverReport report);
 }

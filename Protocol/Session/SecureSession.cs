@@ -96,6 +96,9 @@ public sealed class SecureSession
     public bool TrySendSignal(SignalKind kind, string? text = null) => _layer.TrySendSignal(this, new SignalMessage(kind, text));
 
     /// <summary>Ends the session locally: zeroes its keys and forgets it. No callback, no packet.</summary>
+    /// <summary>Seals and sends a receiver report (a Control packet of kind <see cref="ReceiverReport.Kind"/>).</summary>
+    public bool TrySendReport(in ReceiverReport report) => _layer.TrySendReport(this, report);
+
     public void Close() => _layer.Remove(this);
 
     public override string ToString() => $"session {(IsInitiator ? "to" : "from")} {Remote} peer {PeerId} {State}";

@@ -57,6 +57,18 @@ public sealed partial class SessionLayer
             return;
         }
 
+        if (plaintext.Length > 0 && plaintext[0] == ReceiverReport.Kind)
+        {
+            if (!ReceiverReport.TryRead(plaintext, out var report))
+            {
+                _drops.Count(DropReason.Malformed);
+                return;
+            }
+
+            _observer.OnReport(session, report);
+            return;
+        }
+
         if (!SignalMessage.TryRead(plaintext, out var message))
         {
             // Authentic but not understood (for example a kind from a newer version): dropped, counted.

@@ -181,6 +181,13 @@ public sealed partial class SessionLayer : IDatagramHandler
         return TrySendSealed(session, PacketType.Control, plaintext[..length]);
     }
 
+    internal bool TrySendReport(SecureSession session, in ReceiverReport report)
+    {
+        Span<byte> plaintext = stackalloc byte[ReceiverReport.Size];
+        ReceiverReport.Write(report, plaintext);
+        return TrySendSealed(session, PacketType.Control, plaintext);
+    }
+
     /// <summary>Forgets a session and zeroes its keys. Idempotent.</summary>
     internal void Remove(SecureSession session)
     {

@@ -101,6 +101,9 @@ public interface ICallMedia : IDisposable
     /// <summary>A decrypted media packet for this call (on the loop; must not allocate).</summary>
     void OnMedia(uint sequence, ReadOnlySpan<byte> payload);
 
+    /// <summary>The peer's receiver report (on the loop): how our media arrives there.</summary>
+    void OnReport(in ReceiverReport report);
+
     CallMediaStats Stats { get; }
 }
 
@@ -120,7 +123,9 @@ public readonly record struct CallMediaStats(
     double? LossPercent = null,
     double? JitterMs = null,
     int? RoundTripMs = null,
-    int? MouthToEarMs = null);
+    int? MouthToEarMs = null,
+    bool? Fec = null,
+    double? PeerLossPercent = null);
 
 /// <summary>Starts the media of a call once it is answered.</summary>
 public interface ICallMediaFactory

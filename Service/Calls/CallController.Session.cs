@@ -64,6 +64,14 @@ public sealed partial class CallController
         }
     }
 
+    public void OnReport(SecureSession session, in ReceiverReport report)
+    {
+        if (Current is { Media: { } media } call && call.Session == session)
+        {
+            media.OnReport(report);
+        }
+    }
+
     public void OnSignal(SecureSession session, SignalMessage message)
     {
         _loop.AssertOnLoop();

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using PicoTalk.Hal.Audio.Dsp;
 using PicoTalk.Protocol.Media;
+using PicoTalk.Service.Media;
 
 namespace PicoTalk.Service.Config;
 
@@ -40,6 +41,18 @@ public sealed record DaemonConfig
         FrameMilliseconds = Audio.FrameMs,
         InbandFec = Opus.Fec,
         ExpectedPacketLossPercent = Opus.ExpectedLossPercent,
+    };
+
+    /// <summary>A call's media as these settings ask for it.</summary>
+    public CallMediaSettings MediaSettings() => new(EncoderSettings(), PlayoutSettings(), BitrateSettings());
+
+    /// <summary>How the bitrate follows the peer's reports.</summary>
+    public BitrateSettings BitrateSettings() => new()
+    {
+        StartBitsPerSecond = Opus.Bitrate,
+        MinimumBitsPerSecond = Opus.MinBitrate,
+        MaximumBitsPerSecond = Opus.MaxBitrate,
+        Adaptive = Opus.AdaptiveBitrate,
     };
 
     /// <summary>The adaptive jitter buffer these settings ask for.</summary>
@@ -115,6 +128,20 @@ public sealed record DaemonConfig
         if (Opus.Bitrate is < 6_000 or > 510_000)
         {
             errors.Add(new("opus.bitrate", "must be 6000 to 510000 bit/s"));
+        }
+
+        if (Opus.MinBitrate is < 6_000 or > 510_000)
+        {
+            errors.Add(new("opus.min_bitrate", "must be 6000 to 510000 bit/s"));
+        }
+
+        if (Opus.MaxBitrate is < 6_000 or > 510_000 || Opus.MaxBitrate < Opus.MinBitrate)
+        {
+            errors.Add(new("opus.max_bitrate", "must be 6000 to 510000 bit/s and at least opus.min_bitrate"));
+        }
+        else if (Opus.Bitrate is >= 6_000 and <= 510_000 && (Opus.Bitrate < Opus.MinBitrate || Opus.Bitrate > Opus.MaxBitrate))
+        {
+            errors.Add(new("opus.bitrate", $"must be within opus.min_bitrate..opus.max_bitrate ({Opus.MinBitrate}..{Opus.MaxBitrate})"));
         }
 
         if (Opus.Complexity is < 0 or > 10)
@@ -202,6 +229,17 @@ public sealed record OpusConfig
     public bool Fec { get; set; } = true;
 
     public int ExpectedLossPercent { get; set; } = 5;
+
+    /// <summary>The bitrate follows the loss the peer reports (within min_bitrate..max_bitrate), and
+    /// FEC and the expected loss follow it too; off keeps opus.bitrate fixed.</summary>
+    public bool AdaptiveBitrate { get; set; } = true;
+
+    /// <summary>Least bitrate the adaptation goes down to.</summary>
+    public int MinBitrate { get; set; } = 6_000;
+
+    /// <summary>Most bitrate the adaptation climbs to on a clean link: 64 kbit/s, where Opus speech
+    /// is transparent; more buys nothing audible.</summary>
+    public int MaxBitrate { get; set; } = 64_000;
 }
 
 /// <summary>The routing layer. No public bootstrap node is configured by default: an appliance finds

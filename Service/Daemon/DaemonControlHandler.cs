@@ -154,7 +154,7 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
 
         var m = media.Stats;
         return new CallMediaCounters(m.FramesSent, m.FramesReceived, m.Concealed, m.FecRecovered, m.Late,
-            m.BitrateBps, m.JitterBufferMs, m.LossPercent, m.JitterMs, m.RoundTripMs, m.MouthToEarMs);
+            m.BitrateBps, m.JitterBufferMs, m.LossPercent, m.JitterMs, m.RoundTripMs, m.MouthToEarMs, m.Fec, m.PeerLossPercent);
     }
 }
 

@@ -51,8 +51,8 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
-        var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, config.EncoderSettings(),
-            config.PlayoutSettings(), config.VoiceSettings(), time, log);
+        var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, config.MediaSettings(),
+            config.VoiceSettings(), time, log);
         Events = new ControlEvents();
         _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, Events, new CallOptions
         {

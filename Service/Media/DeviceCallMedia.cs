@@ -13,6 +13,8 @@ namespace PicoTalk.Service.Media;
 ///  capture thread:  source.Read ─▶ echo canceller, noise suppression, AGC, voice gate ─▶ frame slot
 ///                   ─▶ (post) ─▶ loop: Opus encode ─▶ seal ─▶ UDP
 ///  loop:            UDP ─▶ open ─▶ OnMedia ─▶ ReceiveStream.Push (jitter buffer)
+///  loop, every 1 s: ReceiveStream statistics ─▶ receiver report ─▶ peer
+///  loop:            peer's report ─▶ MediaFeedback ─▶ round trip; Opus bitrate, FEC, expected loss
 ///  loop:            ... ─▶ decoded at once when in order (adaptive jitter buffer)
 ///  playback thread: ReceiveStream.ReadFrame (FEC / conceal a frame that missed its time) ─▶ sink.Write
 ///                   ─▶ the played period to the echo canceller's reference
@@ -34,6 +36,10 @@ public sealed class DeviceCallMedia : ICallMedia
     private readonly OpusEncoder _encoder;
     private readonly ReceiveStream _receive;
     private readonly VoiceProcessor _voice;
+    private readonly MediaFeedback _feedback;
+    private readonly ITimer _reportTimer;
+    private readonly int _frameMilliseconds;
+    private readonly bool _fecAllowed;
     private readonly CaptureSlot[] _slots;
     private readonly byte[] _packet = new byte[MediaConstants.MaxPacketBytes];
     private readonly Thread _captureThread;
@@ -45,7 +51,7 @@ public sealed class DeviceCallMedia : ICallMedia
     private long _captureDrops;
 
     public DeviceCallMedia(EventLoop loop, SecureSession session, IAudioSource source, IAudioSink sink,
-        OpusEncoderSettings encoderSettings, PlayoutSettings playout, VoiceProcessor voice, Action<string> log)
+        VoiceProcessor voice, CallMediaSettings settings, Action<string> log)
     {
         _loop = loop;
         _session = session;
@@ -53,8 +59,14 @@ public sealed class DeviceCallMedia : ICallMedia
         _sink = sink;
         _log = log;
         _voice = voice;
+        var encoderSettings = settings.Encoder with { Bitrate = settings.Bitrate.StartBitsPerSecond };
         _encoder = new OpusEncoder(encoderSettings);
-        _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, loop.Time, playout);
+        _frameMilliseconds = encoderSettings.FrameMilliseconds;
+        _receive = new ReceiveStream(encoderSettings.FrameMilliseconds, loop.Time, settings.Playout);
+        // The call starts with the configured FEC and expected loss (protected until the first
+        // reports show a clean link); from then on the peer's reports steer all three.
+        _feedback = new MediaFeedback(settings.Bitrate, Now());
+        _fecAllowed = encoderSettings.InbandFec;
         int samples = encoderSettings.FrameSamples;
         if (source.FrameSamples != samples || sink.FrameSamples != samples || voice.FrameSamples != samples)
         {
@@ -71,6 +83,7 @@ public sealed class DeviceCallMedia : ICallMedia
         _playbackThread = new Thread(PlaybackLoop) { Name = "picotalk-playback", IsBackground = true, Priority = ThreadPriority.AboveNormal };
         _captureThread.Start();
         _playbackThread.Start();
+        _reportTimer = loop.CreateTimer(SendReport, settings.ReportInterval, settings.ReportInterval);
     }
 
     public CallMediaStats Stats
@@ -82,9 +95,11 @@ public sealed class DeviceCallMedia : ICallMedia
             // this end receives (RFC 3550 §6.4.1), known once packets came.
             double? loss = r.ExpectedPackets > 0 ? Math.Round(100.0 * r.CumulativeLost / r.ExpectedPackets, 1) : null;
             double? jitter = r.PacketsReceived > 1 ? Math.Round(r.JitterMilliseconds, 1) : null;
+            int? roundTrip = _feedback.RoundTripMilliseconds;
             return new CallMediaStats(Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
                 r.FramesDecoded, r.FramesConcealed, r.FecRecovered, r.Late, _encoder.Bitrate, r.DelayMilliseconds,
-                loss, jitter);
+                loss, jitter, roundTrip, roundTrip is { } rtt ? MouthToEar(rtt, r.DelayMilliseconds) : null,
+                _encoder.InbandFec, _feedback.ReportsReceived > 0 ? Math.Round(100 * _feedback.PeerLoss, 1) : null);
         }
     }
 
@@ -97,6 +112,60 @@ public sealed class DeviceCallMedia : ICallMedia
         Interlocked.Increment(ref _framesReceived);
         _receive.Push(sequence, payload);
     }
+
+    /// <summary>The encoder's settings now (on the loop).</summary>
+    public EncoderTarget EncoderTarget => new(_encoder.Bitrate, _encoder.InbandFec, _encoder.ExpectedPacketLossPercent);
+
+    /// <summary>Round trip and what the peer last said about our packets.</summary>
+    public MediaFeedback Feedback => _feedback;
+
+    public void OnReport(in ReceiverReport report)
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        if (_feedback.OnReport(report, Now()))
+        {
+            EncoderTarget target = _feedback.Target;
+            Retune(target);
+        }
+    }
+
+    /// <summary>On the loop, every report interval.</summary>
+    private void SendReport()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        ReceiverReport report = _feedback.CreateReport(_receive.TakeFractionLost(), _receive.Stats, Now());
+        _session.TrySendReport(report);
+    }
+
+    private void Retune(EncoderTarget target)
+    {
+        _encoder.Bitrate = target.BitsPerSecond;
+        _encoder.InbandFec = target.Fec && _fecAllowed;
+        _encoder.ExpectedPacketLossPercent = target.ExpectedLossPercent;
+    }
+
+    /// <summary>
+    /// An estimate of mouth-to-ear delay for what we hear: the peer's capture period, its
+    /// preprocessor's period when it runs one (assumed configured as we are), Opus's lookahead, half
+    /// the round trip, our jitter buffer (which includes the wait for our sound card's next read), and
+    /// the period our sound card plays out. Device buffering beyond a period is not known here.
+    /// </summary>
+    private int MouthToEar(int roundTripMs, int bufferMs)
+    {
+        int preprocess = _voice.Settings.Preprocessor.Any ? _frameMilliseconds : 0;
+        int lookahead = (int)Math.Round(_encoder.LookaheadSamples * 1000.0 / MediaConstants.SampleRate);
+        return _frameMilliseconds + preprocess + lookahead + roundTripMs / 2 + bufferMs + _frameMilliseconds;
+    }
+
+    private TimeSpan Now() => _loop.Time.GetElapsedTime(0, _loop.Time.GetTimestamp());
 
     private void CaptureLoop()
     {
@@ -184,6 +253,7 @@ public sealed class DeviceCallMedia : ICallMedia
     public void Dispose()
     {
         _stopping = true;
+        _reportTimer.Dispose();
         bool captureDone = _captureThread.Join(TimeSpan.FromMilliseconds(200));
         bool playbackDone = _playbackThread.Join(TimeSpan.FromMilliseconds(200));
         // A device that blocks longer (a stalled sound card) is woken by closing it.

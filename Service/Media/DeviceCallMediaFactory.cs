@@ -17,15 +17,14 @@ public sealed class DeviceCallMediaFactory(
     EventLoop loop,
     AudioDeviceSpec input,
     AudioDeviceSpec output,
-    OpusEncoderSettings encoder,
-    PlayoutSettings playout,
+    CallMediaSettings settings,
     VoiceProcessingSettings voice,
     TimeProvider time,
     DaemonLog log) : ICallMediaFactory
 {
     public ICallMedia Start(SecureSession session)
     {
-        int frameMs = encoder.FrameMilliseconds;
+        int frameMs = settings.Encoder.FrameMilliseconds;
         IAudioSource source;
         try
         {
@@ -61,6 +60,6 @@ public sealed class DeviceCallMediaFactory(
             processor = new VoiceProcessor(source.FrameSamples, VoiceProcessingSettings.None);
         }
 
-        return new DeviceCallMedia(loop, session, source, sink, encoder, playout, processor, log.Warn);
+        return new DeviceCallMedia(loop, session, source, sink, processor, settings, log.Warn);
     }
 }

@@ -148,7 +148,7 @@ internal sealed class MediaBench
         }
 
         source = "synthetic tones (espeak-ng/sox missing)";
-        return WavTestFiles.Tone(AudioFormat.SampleRate * 60, 440, 8000);
+        return WavTestFiles.Tone(440, 8000, AudioFormat.SampleRate * 60);
     }
 
     /// <summary>Median seconds per item over <see cref="Runs"/> runs of <paramref name="count"/> items.</summary>

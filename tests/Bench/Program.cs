@@ -1,6 +1,6 @@
 using PicoTalk.Bench;
 
-// ./build.sh bench [media|call|dht|dht-sim|dht-loopback]: media prints the table of per-frame costs (timings are
+// ./build.sh bench [media|latency|call|dht|dht-sim|dht-loopback]: media prints the table of per-frame costs and the latency (timings are
 // medians of 5 runs after a warm-up run; allocation counts come from GC.GetAllocatedBytesForCurrentThread);
 // call runs two daemons in a call and reads their CPU and memory from /proc;
 // dht runs the 100,000-node DHT simulation and then 1,000 of our nodes on real loopback sockets
@@ -12,6 +12,10 @@ switch (what)
 {
     case "media":
         new MediaBench(table).Run();
+        LatencyBench.Run(table);
+        break;
+    case "latency":
+        LatencyBench.Run(table);
         break;
     case "dht":
         DhtBench.Run(table);
@@ -27,7 +31,7 @@ switch (what)
         DhtLoopbackBench.Run(table);
         break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, call, dht, dht-sim, dht-loopback");
+        Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, latency, call, dht, dht-sim, dht-loopback");
         return 2;
 }
 

@@ -92,6 +92,10 @@ internal sealed class SessionPairForBench : IDisposable
         public void OnSignal(SecureSession session, SignalMessage message)
         {
         }
+
+        public void OnReport(SecureSession session, in ReceiverReport report)
+        {
+        }
     }
 
     private sealed class Forward : IDatagramHandler

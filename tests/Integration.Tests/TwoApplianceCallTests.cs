@@ -96,6 +96,13 @@ public sealed class TwoApplianceCallTests(ITestOutputHelper output) : IDisposabl
             Assert.InRange(media.GetProperty("bitrate_bps").GetInt32(), 6_000, 510_000);
             Assert.InRange(media.GetProperty("jitter_buffer_ms").GetInt32(), 0, 200);
             Assert.True(media.GetProperty("fec_recovered").GetInt64() >= 0);
+            // Receiver reports each second: a loopback round trip, no loss of ours at the far end,
+            // so FEC went off and the bitrate climbs from its 32 kbit/s start (5 % a second).
+            Assert.InRange(media.GetProperty("round_trip_ms").GetInt32(), 0, 50);
+            Assert.Equal(0, media.GetProperty("peer_loss_percent").GetDouble());
+            Assert.False(media.GetProperty("fec").GetBoolean());
+            Assert.InRange(media.GetProperty("bitrate_bps").GetInt32(), 33_000, 64_000);
+            Assert.InRange(media.GetProperty("mouth_to_ear_ms").GetInt32(), 40, 250);
         }
 
         var hangup = await a.CliAsync("hangup");

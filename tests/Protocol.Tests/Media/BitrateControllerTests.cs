@@ -1,4 +1,5 @@
 using PicoTalk.Protocol.Media;
+using PicoTalk.Protocol.Session;
 
 namespace PicoTalk.Protocol.Tests.Media;
 

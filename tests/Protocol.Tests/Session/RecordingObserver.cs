@@ -26,7 +26,7 @@ internal sealed class RecordingObserver : ISessionObserver
 
     public long MediaBytes { get; private set; }
 
-    public int Callbacks => Established.Count + Failures.Count + Media.Count + Signals.Count;
+    public int Callbacks => Established.Count + Failures.Count + Media.Count + Signals.Count + Reports.Count;
 
     public void OnSessionEstablished(SecureSession session) => Established.Add(session);
 
@@ -47,4 +47,8 @@ internal sealed class RecordingObserver : ISessionObserver
     }
 
     public void OnSignal(SecureSession session, SignalMessage message) => Signals.Add(new ReceivedSignal(session, message));
+
+    public List<(SecureSession Session, ReceiverReport Report)> Reports { get; } = new();
+
+    public void OnReport(SecureSession session, in ReceiverReport report) => Reports.Add((session, report));
 }

@@ -51,6 +51,30 @@ public sealed class SessionHandshakeTests
     }
 
     [Fact]
+    public void Receiver_reports_travel_sealed_in_control_packets_and_a_bad_one_is_dropped_and_counted()
+    {
+        using var pair = new SessionPair();
+        var (atA, atB) = pair.Establish();
+        var report = new ReceiverReport(26, 3, 1234, 4_500, 0x0001_8000, 0x0001_0000, 0x0000_4000, 22_000);
+
+        Assert.True(atA.TrySendReport(report));
+        pair.Network.Pump();
+
+        var (session, received) = Assert.Single(pair.ObserverB.Reports);
+        Assert.Same(atB, session);
+        Assert.Equal(report, received);
+        Assert.Empty(pair.ObserverB.Signals);
+        var packet = pair.Network.Sent(SessionPair.EndpointA, PacketType.Control).Last();
+        Assert.Equal(ReceiverReport.Size + 13, packet.Data.Length);
+
+        // A report of the wrong length, authentic: dropped as malformed, nothing delivered.
+        Assert.True(pair.A.TrySendSealed(atA, PacketType.Control, [ReceiverReport.Kind, 1, 0, 0]));
+        pair.Network.Pump();
+        Assert.Single(pair.ObserverB.Reports);
+        Assert.Equal(1, pair.DropsB.Total);
+    }
+
+    [Fact]
     public void Identity_mismatch_fails_and_names_both_ids()
     {
         // The dialed ID is B's, but an impostor (who ignores the target) answers from B's address.

@@ -110,6 +110,10 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
 
         public void OnMedia(uint sequence, ReadOnlySpan<byte> payload) => Received.Add(sequence);
 
+        public List<ReceiverReport> Reports { get; } = new();
+
+        public void OnReport(in ReceiverReport report) => Reports.Add(report);
+
         public CallMediaStats Stats => new(Sent, Received.Count, Received.Count, 0, 0, 0);
 
         public void Dispose() => Disposed = true;

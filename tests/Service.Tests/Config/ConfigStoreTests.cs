@@ -40,6 +40,9 @@ public sealed class ConfigStoreTests : IDisposable
     [InlineData("""{"opus":{"bitrat":24000}}""", "opus.bitrat")]
     [InlineData("""{"udp_port":"5004"}""", "udp_port")]
     [InlineData("""{"audio":{"echo_tail_ms":10}}""", "audio.echo_tail_ms")]
+    [InlineData("""{"opus":{"min_bitrate":5000}}""", "opus.min_bitrate")]
+    [InlineData("""{"opus":{"min_bitrate":40000,"max_bitrate":30000}}""", "opus.max_bitrate")]
+    [InlineData("""{"opus":{"bitrate":80000}}""", "opus.bitrate")]
     [InlineData("""{"audio":{"echo_tail_ms":501}}""", "audio.echo_tail_ms")]
     public void A_bad_value_is_refused_naming_the_key(string json, string key)
     {

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace PicoTalk.Protocol.Media;
+namespace PicoTalk.Protocol.Session;
 
 /// <summary>
 /// What a receiver tells the sender about the media stream it gets: the plaintext of an encrypted

@@ -1,7 +1,6 @@
-using PicoTalk.Protocol.Media;
 using PicoTalk.Protocol.Session;
 
-namespace PicoTalk.Protocol.Tests.Media;
+namespace PicoTalk.Protocol.Tests.Session;
 
 public sealed class ReceiverReportTests
 {
