@@ -11,7 +11,8 @@ namespace PicoTalk.Bench;
 /// <c>./build.sh bench call</c> (issue 4 "Done when"): two real <c>picotalkd</c> processes in a
 /// full-duplex call on loopback, each capturing speech from a WAV file paced in real time and
 /// playing to the null device, at the settings issue 4 compares with baresip 1.0: Opus complexity
-/// 10 at 32 kbit/s (set in each daemon's config.json), with our AES-GCM session. Prints each
+/// 10 at 32 kbit/s (set in each daemon's config.json), with our AES-GCM session; once as baresip
+/// runs, once with the appliance's voice processing and adaptive bitrate. Prints each
 /// daemon's CPU seconds per call-minute (user + system from /proc/PID/stat over the measured
 /// window), split by thread (the loop encodes, seals and opens; the playback thread decodes; the
 /// capture thread reads the device), and its resident memory (VmRSS now, VmHWM peak), beside the
@@ -38,12 +39,31 @@ internal static partial class CallBench
     /// <summary>Skipped before measuring: JIT compilation and tiering of the call path.</summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The two settings measured: baresip's (a fixed 32 kbit/s, FEC off on the clean link, no echo
+    /// cancellation or noise suppression, as baresip with file audio) and the appliance's defaults at
+    /// the same complexity (adaptive bitrate, echo cancellation and noise suppression on).
+    /// </summary>
+    private static readonly (string Name, string Config)[] Profiles =
+    [
+        ("baresip settings", $$"""{"opus":{"bitrate":{{Bitrate}},"complexity":{{Complexity}},"adaptive_bitrate":false},"audio":{"echo_cancellation":false,"noise_suppression":false}}"""),
+        ("appliance defaults", $$"""{"opus":{"bitrate":{{Bitrate}},"complexity":{{Complexity}}}}"""),
+    ];
+
     public static void Run(Table table)
+    {
+        foreach (var (name, config) in Profiles)
+        {
+            Run(table, name, config);
+        }
+    }
+
+    private static void Run(Table table, string profile, string config)
     {
         using var dir = new TempDirectory("picotalk-callbench");
         string callerWav = Speech.Caller, calleeWav = Speech.Callee;
-        using var a = Daemon.Start(Path.Combine(dir.Path, "a"), callerWav);
-        using var b = Daemon.Start(Path.Combine(dir.Path, "b"), calleeWav);
+        using var a = Daemon.Start(Path.Combine(dir.Path, "a"), callerWav, config);
+        using var b = Daemon.Start(Path.Combine(dir.Path, "b"), calleeWav, config);
 
         a.Request("dial", $"{{\"to\":\"127.0.0.1:{b.UdpPort}\"}}");
         var ringing = Stopwatch.StartNew();
@@ -67,13 +87,13 @@ internal static partial class CallBench
         var (cpuA1, cpuB1) = (a.CpuSeconds(), b.CpuSeconds());
         var (threadsA1, threadsB1) = (a.ThreadCpuSeconds(), b.ThreadCpuSeconds());
 
-        table.Note($"call: two picotalkd ({(NativeDaemon is null ? "JIT" : "NativeAOT")}) on loopback, Opus {Bitrate / 1000} kbit/s complexity {Complexity}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
+        table.Note($"call, {profile}: two picotalkd ({(NativeDaemon is null ? "JIT" : "NativeAOT")}) on loopback, config {config}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
         foreach (var (name, d, cpu, t0, t1) in new[] { ("caller", a, cpuA1 - cpuA0, threadsA0, threadsA1), ("callee", b, cpuB1 - cpuB0, threadsB0, threadsB1) })
         {
             using var status = JsonDocument.Parse(d.Request("status"));
             var media = status.RootElement.GetProperty("result").GetProperty("call").GetProperty("media");
             long sent = media.GetProperty("frames_sent").GetInt64(), received = media.GetProperty("frames_received").GetInt64();
-            table.Row($"call {name}: frames sent / received", $"{sent} / {received}", "frames", "-");
+            table.Row($"call {name}: frames sent / received, bitrate, FEC", $"{sent} / {received}, {media.GetProperty("bitrate_bps").GetInt32() / 1000} kbit/s, {(media.GetProperty("fec").GetBoolean() ? "on" : "off")}", "-", "-");
             table.Row($"call {name}: CPU per call-minute (whole daemon)", $"{cpu / minutes:F2}", "CPU s/min", "< 1.5 (baresip 1.0)");
             // By thread: the loop encodes, seals, opens and runs the network; the playback thread
             // decodes and conceals; the capture thread reads the device; the rest is the runtime.
@@ -114,10 +134,10 @@ internal static partial class CallBench
 
         public int UdpPort { get; }
 
-        public static Daemon Start(string state, string wav)
+        public static Daemon Start(string state, string wav, string config)
         {
             Directory.CreateDirectory(state);
-            File.WriteAllText(Path.Combine(state, "config.json"), $"{{\"opus\":{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}}}}}");
+            File.WriteAllText(Path.Combine(state, "config.json"), config);
             string control = Path.Combine(state, "control.sock");
             var start = new ProcessStartInfo(NativeDaemon ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             if (NativeDaemon is null)
