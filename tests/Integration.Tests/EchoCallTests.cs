@@ -51,6 +51,12 @@ public sealed class EchoCallTests(ITestOutputHelper output) : IDisposable
                          $"{Dbfs(on):F1} dBFS with it: {suppression:F1} dB quieter");
         double early = 20 * Math.Log10(Level(uncancelled[..from], 0) / Math.Max(Level(cancelled[..from], 0), 1e-3));
         output.WriteLine($"in the first {Convergence.TotalSeconds:F0} s (converging): {early:F1} dB quieter");
+        // Second by second: a canceller that loses the echo (its delay moved) shows as a second
+        // that is suddenly louder again.
+        var seconds = Enumerable.Range(0, Math.Min(cancelled.Length, uncancelled.Length) / AudioFormat.SampleRate)
+            .Select(s => 20 * Math.Log10(Level(uncancelled[..((s + 1) * AudioFormat.SampleRate)], s * AudioFormat.SampleRate)
+                / Math.Max(Level(cancelled[..((s + 1) * AudioFormat.SampleRate)], s * AudioFormat.SampleRate), 1e-3)));
+        output.WriteLine($"dB quieter, second by second: {string.Join(", ", seconds.Select(d => d.ToString("F1")))}");
         Assert.True(suppression >= 20, $"B's echo canceller takes only {suppression:F1} dB off A's voice coming back");
     }
 
