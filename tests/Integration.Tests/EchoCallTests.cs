@@ -44,18 +44,15 @@ public sealed class EchoCallTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"without cancellation A hears itself back after {lag / 48.0:F0} ms, r = {r:F3}");
         Assert.True(r >= 0.8, $"the echo path does not carry A's speech back (r = {r:F3})");
 
-        int from = (int)(Convergence.TotalSeconds * AudioFormat.SampleRate);
-        double on = Level(cancelled, from), off = Level(uncancelled, from);
-        double suppression = 20 * Math.Log10(off / Math.Max(on, 1e-3));
-        output.WriteLine($"A's speaker after {Convergence.TotalSeconds:F0} s: {Dbfs(off):F1} dBFS without B's canceller, " +
-                         $"{Dbfs(on):F1} dBFS with it: {suppression:F1} dB quieter");
-        double early = 20 * Math.Log10(Level(uncancelled[..from], 0) / Math.Max(Level(cancelled[..from], 0), 1e-3));
-        output.WriteLine($"in the first {Convergence.TotalSeconds:F0} s (converging): {early:F1} dB quieter");
+        int rate = AudioFormat.SampleRate, from = (int)(Convergence.TotalSeconds * rate);
+        int length = Math.Min(cancelled.Length, uncancelled.Length);
+        double suppression = Quieter(uncancelled, cancelled, from, length);
+        output.WriteLine($"A's speaker after {Convergence.TotalSeconds:F0} s: {Dbfs(Level(uncancelled, from, length)):F1} dBFS without B's canceller, " +
+                         $"{Dbfs(Level(cancelled, from, length)):F1} dBFS with it: {suppression:F1} dB quieter");
+        output.WriteLine($"in the first {Convergence.TotalSeconds:F0} s (converging): {Quieter(uncancelled, cancelled, 0, from):F1} dB quieter");
         // Second by second: a canceller that loses the echo (its delay moved) shows as a second
         // that is suddenly louder again.
-        var seconds = Enumerable.Range(0, Math.Min(cancelled.Length, uncancelled.Length) / AudioFormat.SampleRate)
-            .Select(s => 20 * Math.Log10(Level(uncancelled[..((s + 1) * AudioFormat.SampleRate)], s * AudioFormat.SampleRate)
-                / Math.Max(Level(cancelled[..((s + 1) * AudioFormat.SampleRate)], s * AudioFormat.SampleRate), 1e-3)));
+        var seconds = Enumerable.Range(0, length / rate).Select(second => Quieter(uncancelled, cancelled, second * rate, (second + 1) * rate));
         output.WriteLine($"dB quieter, second by second: {string.Join(", ", seconds.Select(d => d.ToString("F1")))}");
         Assert.True(suppression >= 20, $"B's echo canceller takes only {suppression:F1} dB off A's voice coming back");
     }
@@ -81,8 +78,12 @@ public sealed class EchoCallTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static double Level(short[] samples, int from) =>
-        AudioAnalysis.Rms(samples.AsSpan(Math.Min(from, samples.Length)));
+    private static double Level(short[] samples, int from, int to) =>
+        AudioAnalysis.Rms(samples.AsSpan(Math.Min(from, samples.Length), Math.Clamp(to - from, 0, Math.Max(0, samples.Length - from))));
+
+    /// <summary>How much quieter (dB) <paramref name="on"/> is than <paramref name="off"/> over samples [from, to).</summary>
+    private static double Quieter(short[] off, short[] on, int from, int to) =>
+        20 * Math.Log10(Math.Max(Level(off, from, to), 1e-3) / Math.Max(Level(on, from, to), 1e-3));
 
     private static double Dbfs(double rms) => 20 * Math.Log10(Math.Max(rms, 1e-3) / short.MaxValue);
 }
