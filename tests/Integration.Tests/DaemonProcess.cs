@@ -54,7 +54,12 @@ public sealed partial class DaemonProcess : IAsyncDisposable
         File.WriteAllText(Path.Combine(stateDirectory, "config.json"), json);
     }
 
-    public static async Task<DaemonProcess> StartAsync(string stateDirectory, params string[] extraArgs)
+    public static Task<DaemonProcess> StartAsync(string stateDirectory, params string[] extraArgs) =>
+        StartAsync(stateDirectory, new Dictionary<string, string>(), extraArgs);
+
+    /// <summary>As <see cref="StartAsync(string, string[])"/>, with <paramref name="environment"/> added
+    /// to the daemon's environment (for example ALSA_CONFIG_PATH, which libasound reads).</summary>
+    public static async Task<DaemonProcess> StartAsync(string stateDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Directory.CreateDirectory(stateDirectory);
         var start = new ProcessStartInfo("dotnet")
@@ -73,6 +78,11 @@ public sealed partial class DaemonProcess : IAsyncDisposable
                      "--control", Path.Combine(stateDirectory, "control.sock") }.Concat(safety).Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         return await StartAsync(start, stateDirectory);

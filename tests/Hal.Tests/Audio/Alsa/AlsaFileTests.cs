@@ -1,5 +1,6 @@
 using PicoTalk.Hal.Audio;
 using PicoTalk.Hal.Audio.Alsa;
+using PicoTalk.TestSupport.Audio;
 
 namespace PicoTalk.Hal.Tests.Audio.Alsa;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PicoTalk.Hal.Audio.Alsa;
 using PicoTalk.TestSupport;
+using PicoTalk.TestSupport.Audio;
 using Xunit.Abstractions;
 
 namespace PicoTalk.Hal.Tests.Audio.Alsa;
@@ -105,7 +106,7 @@ public sealed class AlsaPulseTests(AlsaTestConfig config, ITestOutputHelper outp
         reader.Start();
         Waits.Until(() => Interlocked.Read(ref reads) > 0, "the first period is read");
 
-        server.Suspend(); // nothing more arrives: once the buffered periods are read, Read blocks
+        server.Suspend(config.PulseSinkName); // nothing more arrives: once the buffered periods are read, Read blocks
         try
         {
             long seen;
@@ -123,7 +124,7 @@ public sealed class AlsaPulseTests(AlsaTestConfig config, ITestOutputHelper outp
         }
         finally
         {
-            server.Resume();
+            server.Resume(config.PulseSinkName);
         }
 
         Assert.Null(failure); // the loop ended because Read returned false
@@ -139,7 +140,7 @@ public sealed class AlsaPulseTests(AlsaTestConfig config, ITestOutputHelper outp
         var frame = new short[source.FrameSamples];
         Assert.True(source.Read(frame));
 
-        server.Suspend();
+        server.Suspend(config.PulseSinkName);
         AlsaException e;
         try
         {
@@ -153,7 +154,7 @@ public sealed class AlsaPulseTests(AlsaTestConfig config, ITestOutputHelper outp
         }
         finally
         {
-            server.Resume();
+            server.Resume(config.PulseSinkName);
         }
 
         Assert.Contains($"'{AlsaTestConfig.PulseMonitor}' moved no audio for 0.3 s (capture stalled", e.Message);

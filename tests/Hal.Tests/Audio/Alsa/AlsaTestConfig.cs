@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using PicoTalk.TestSupport;
+using PicoTalk.TestSupport.Audio;
 
 namespace PicoTalk.Hal.Tests.Audio.Alsa;
 
@@ -21,8 +22,7 @@ public sealed class AlsaCollection : ICollectionFixture<AlsaTestConfig>
 /// real-time pacing (<see cref="PulseAudioServer"/>).
 /// </summary>
 /// <remarks>
-/// <para>The file begins with <c>&lt;/usr/share/alsa/alsa.conf&gt;</c> (ALSA_CONFIG_PATH replaces
-/// the whole search path, so the standard definitions such as <c>null</c> must be included).</para>
+/// <para>The file begins with <see cref="AsoundConfig.StandardInclude"/>.</para>
 /// <para>libasound reads ALSA_CONFIG_PATH with getenv(3). .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> changes only the runtime's own
 /// copy on Unix (what child processes inherit), not the C library's environment, so the variable is
@@ -71,8 +71,9 @@ public sealed partial class AlsaTestConfig : IDisposable
         short[] speech = TestSupport.Speech.Samples(TestSupport.Speech.CallerSentence);
         Speech = speech[..(speech.Length / 960 * 960)];
         File.WriteAllBytes(SpeechFile, MemoryMarshal.AsBytes(Speech.AsSpan()).ToArray());
-        File.WriteAllText(ConfigFile, Config());
-        _pulse = new Lazy<PulseAudioServer>(() => PulseAudioServer.Start(_dir.File("pulse"), PulseSinkName));
+        AsoundConfig.Write(ConfigFile, Config(), AsoundConfig.PulsePcm(Pulse, PulseSocket, PulseSinkName),
+            AsoundConfig.PulsePcm(PulseMonitor, PulseSocket, PulseSinkName + ".monitor"));
+        _pulse = new Lazy<PulseAudioServer>(() => PulseAudioServer.Start(PulseDirectory, PulseSinkName));
 
         Environment.SetEnvironmentVariable("ALSA_CONFIG_PATH", ConfigFile);
         if (setenv("ALSA_CONFIG_PATH", ConfigFile, 1) != 0)
@@ -94,6 +95,10 @@ public sealed partial class AlsaTestConfig : IDisposable
 
     public string PulseSinkName => "picotalk_test_null";
 
+    private string PulseDirectory => _dir.File("pulse");
+
+    private string PulseSocket => PulseAudioServer.SocketIn(PulseDirectory);
+
     /// <summary>The private PulseAudio server, started on first use and stopped with the collection.</summary>
     public PulseAudioServer PulseServer => _pulse.Value;
 
@@ -114,8 +119,6 @@ public sealed partial class AlsaTestConfig : IDisposable
     private static partial int setenv(string name, string value, int overwrite);
 
     private string Config() => $$"""
-        </usr/share/alsa/alsa.conf>
-
         pcm.{{Capture}} {
             type file
             slave.pcm null
@@ -165,18 +168,6 @@ public sealed partial class AlsaTestConfig : IDisposable
             slavepcm "null"
             rate 44100
             channels 2
-        }
-
-        pcm.{{Pulse}} {
-            type pulse
-            server "unix:{{_dir.File("pulse/native")}}"
-            device "{{PulseSinkName}}"
-        }
-
-        pcm.{{PulseMonitor}} {
-            type pulse
-            server "unix:{{_dir.File("pulse/native")}}"
-            device "{{PulseSinkName}}.monitor"
         }
         """;
 }

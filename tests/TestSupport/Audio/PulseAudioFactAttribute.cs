@@ -1,4 +1,6 @@
-namespace PicoTalk.Hal.Tests.Audio.Alsa;
+using Xunit;
+
+namespace PicoTalk.TestSupport.Audio;
 
 /// <summary>
 /// Runs where PulseAudio and the ALSA pulse plugin are installed (./build.sh installs pulseaudio and
