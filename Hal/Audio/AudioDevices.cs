@@ -27,7 +27,7 @@ public static class AudioDevices
             AudioDeviceKind.Null => throw new ArgumentException(
                 $"audio device '{spec}' is output only; for input use wav:FILE, silence, sim or alsa:DEVICE", nameof(spec)),
             // SND_PCM_STREAM_CAPTURE: the reference design swapped capture and playback (DESIGN.md).
-            AudioDeviceKind.Alsa => new AlsaSource(spec.Argument!, frameMs),
+            AudioDeviceKind.Alsa => ThroughPlugIfNeeded(spec.Argument!, name => new AlsaSource(name, frameMs)),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown audio device kind"),
         };
     }
@@ -48,10 +48,43 @@ public static class AudioDevices
             AudioDeviceKind.Silence => throw new ArgumentException(
                 $"audio device '{spec}' is input only; for output use wav:FILE, null, sim or alsa:DEVICE", nameof(spec)),
             // SND_PCM_STREAM_PLAYBACK.
-            AudioDeviceKind.Alsa => new AlsaSink(spec.Argument!, frameMs),
+            AudioDeviceKind.Alsa => ThroughPlugIfNeeded(spec.Argument!, name => new AlsaSink(name, frameMs)),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown audio device kind"),
         };
     }
+
+    /// <summary>
+    /// Opens an ALSA device as named; if it opens but does not take 48 kHz mono S16_LE (a card fixed
+    /// at 44.1 kHz or stereo, a <c>hw:</c> name), opens it again through ALSA's plug layer, which
+    /// converts rate, format and channels (the "plug" PCM of alsa.conf; <c>plughw:</c> for
+    /// <c>hw:</c> names). If that fails too, the first error stands: it names what the card refused.
+    /// </summary>
+    private static T ThroughPlugIfNeeded<T>(string name, Func<string, T> open)
+    {
+        try
+        {
+            return open(name);
+        }
+        catch (AlsaException e) when (e.FormatRefused && PlugName(name) is { } plugged)
+        {
+            try
+            {
+                return open(plugged);
+            }
+            catch (AlsaException)
+            {
+                throw e;
+            }
+        }
+    }
+
+    /// <summary>The same device through the plug layer, or null if the name already goes through it.</summary>
+    internal static string? PlugName(string name) =>
+        name.StartsWith("plug", StringComparison.Ordinal) ? null
+        : name.StartsWith("hw:", StringComparison.Ordinal) ? "plug" + name
+        : name.IndexOfAny([':', ',', ' ', '"']) < 0 ? "plug:" + name
+        : name.Contains('"') ? null
+        : $"plug:\"{name}\"";
 
     /// <summary>Creates a device around a new pacer, disposing the pacer if the device cannot open.</summary>
     private static T Paced<T>(TimeProvider time, int frameMs, Func<AudioPacer, T> open)

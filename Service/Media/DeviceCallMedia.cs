@@ -126,9 +126,13 @@ public sealed class DeviceCallMedia : ICallMedia
             return;
         }
 
-        if (_feedback.OnReport(report, Now()))
+        // Compared with the encoder rather than trusting "changed": the call starts at the
+        // configured FEC and loss, which the controller's first target may differ from unchanged.
+        _feedback.OnReport(report, Now());
+        EncoderTarget target = _feedback.Target;
+        if (target.BitsPerSecond != _encoder.Bitrate || (target.Fec && _fecAllowed) != _encoder.InbandFec
+            || target.ExpectedLossPercent != _encoder.ExpectedPacketLossPercent)
         {
-            EncoderTarget target = _feedback.Target;
             Retune(target);
         }
     }

@@ -19,4 +19,7 @@ public sealed class AlsaException : IOException
 
     /// <summary>The negative error code alsa-lib returned, 0 when the error is ours.</summary>
     public int AlsaError { get; }
+
+    /// <summary>The device opened but does not take 48 kHz mono S16_LE: ALSA's plug layer would convert.</summary>
+    public bool FormatRefused { get; init; }
 }

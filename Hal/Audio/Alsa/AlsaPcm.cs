@@ -299,7 +299,7 @@ public sealed unsafe class AlsaPcm : IDisposable
             if (rate != AudioFormat.SampleRate)
             {
                 throw new AlsaException(device,
-                    $"ALSA device '{device}' offers {rate} Hz for {direction}, not {AudioFormat.SampleRate} Hz; {PlugAdvice}");
+                    $"ALSA device '{device}' offers {rate} Hz for {direction}, not {AudioFormat.SampleRate} Hz; {PlugAdvice}") { FormatRefused = true };
             }
 
             Refuse(snd_pcm_hw_params_set_access(handle, hw, AccessRwInterleaved), device, direction, "interleaved read/write access");
@@ -357,7 +357,10 @@ public sealed unsafe class AlsaPcm : IDisposable
         if (error < 0)
         {
             throw new AlsaException(device,
-                $"ALSA device '{device}' does not take {what} for {direction} ({ErrorText(error)}); the appliance needs 48 kHz mono S16_LE: {PlugAdvice}", error);
+                $"ALSA device '{device}' does not take {what} for {direction} ({ErrorText(error)}); the appliance needs 48 kHz mono S16_LE: {PlugAdvice}", error)
+            {
+                FormatRefused = true,
+            };
         }
     }
 
