@@ -98,6 +98,30 @@ public static class HumanOutput
         }
     }
 
+    /// <summary>The devices in use, then one line per device: its spec, in/out, its description.</summary>
+    public static void WriteDevices(TextWriter output, DevicesResult devices)
+    {
+        output.WriteLine($"input: {devices.Input}");
+        output.WriteLine($"output: {devices.Output}");
+        if (devices.AlsaError is { } error)
+        {
+            output.WriteLine($"alsa: {error}");
+        }
+
+        int width = devices.Devices.Count == 0 ? 0 : devices.Devices.Max(d => d.Spec.Length);
+        foreach (var d in devices.Devices)
+        {
+            string direction = (d.Capture, d.Playback) switch
+            {
+                (true, true) => "in/out",
+                (true, false) => "in    ",
+                (false, true) => "   out",
+                _ => "      ",
+            };
+            output.WriteLine($"{d.Spec.PadRight(width)}  {direction}  {d.Description?.ReplaceLineEndings(" ")}".TrimEnd());
+        }
+    }
+
     /// <summary>One line per event; an event this client does not know is shown with its raw data.</summary>
     public static void WriteEvent(TextWriter output, ControlEvent evt)
     {

@@ -30,6 +30,7 @@ public sealed class PicotalkCommandLine
         commands:
           status              the daemon's state, identity and current call
           id                  this appliance's ID (40 hex digits)
+          devices             the audio devices in use and the ones audio.input/output can name
           dial <ID|HOST:PORT> call an appliance by ID, address, or HOST:PORT/ID
           answer              answer the ringing call
           hangup              end or reject the current call
@@ -50,6 +51,7 @@ public sealed class PicotalkCommandLine
     {
         [ControlCommands.Status] = 0,
         [ControlCommands.Id] = 0,
+        [ControlCommands.Devices] = 0,
         [ControlCommands.Dial] = 1,
         [ControlCommands.Answer] = 0,
         [ControlCommands.Hangup] = 0,
@@ -182,6 +184,9 @@ public sealed class PicotalkCommandLine
                 break;
             case ControlCommands.Dial:
                 HumanOutput.WriteCall(_stdout, reply.ReadResult(ControlJsonContext.Default.CallSummary));
+                break;
+            case ControlCommands.Devices:
+                HumanOutput.WriteDevices(_stdout, reply.ReadResult(ControlJsonContext.Default.DevicesResult));
                 break;
             default:
                 _stdout.WriteLine($"state: {reply.ReadResult(ControlJsonContext.Default.StateResult).State}");

@@ -18,6 +18,7 @@ namespace PicoTalk.Protocol.Control;
 [JsonSerializable(typeof(ControlServerMessage))]
 [JsonSerializable(typeof(DialArgs))]
 [JsonSerializable(typeof(IdResult))]
+[JsonSerializable(typeof(DevicesResult))]
 [JsonSerializable(typeof(StateResult))]
 [JsonSerializable(typeof(SubscribedResult))]
 [JsonSerializable(typeof(StatusResult))]

@@ -13,6 +13,9 @@ public static class ControlCommands
     public const string Answer = "answer";
     public const string Hangup = "hangup";
 
+    /// <summary>The audio devices the config can name, and the ones in use.</summary>
+    public const string Devices = "devices";
+
     /// <summary>Subscribes the connection to pushed events; answered by the server itself.</summary>
     public const string Events = "events";
 

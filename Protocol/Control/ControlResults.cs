@@ -11,6 +11,18 @@ public sealed record DialArgs(string To);
 /// <summary><c>id</c> result: <c>{"id":"&lt;40 hex&gt;"}</c>.</summary>
 public sealed record IdResult(string Id);
 
+/// <summary>One device the config's <c>audio.input</c> / <c>audio.output</c> can name: <see cref="Spec"/>
+/// as written there (<c>alsa:plughw:CARD=Device,DEV=0</c>, <c>sim</c>...).</summary>
+public sealed record AudioDeviceEntry(string Spec, string? Description, bool Capture, bool Playback);
+
+/// <summary>The devices in use and the ones available (ALSA's list, as <c>arecord -L</c> and
+/// <c>aplay -L</c> show it, then the built-in ones). <see cref="AlsaError"/> says why ALSA listed nothing.</summary>
+public sealed record DevicesResult(
+    string Input,
+    string Output,
+    IReadOnlyList<AudioDeviceEntry> Devices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AlsaError = null);
+
 /// <summary><c>answer</c> and <c>hangup</c> result: the state after the command.</summary>
 public sealed record StateResult(string State);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using PicoTalk.Hal.Audio.Alsa;
 using PicoTalk.Protocol.Control;
 using PicoTalk.Protocol.Dht;
 using PicoTalk.Protocol.Dht.Krpc;
@@ -22,6 +23,8 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
         {
             case ControlCommands.Id:
                 return ControlReply.Success(request.Id, new IdResult(daemon.Id.ToString()), ControlJsonContext.Default.IdResult);
+            case ControlCommands.Devices:
+                return ControlReply.Success(request.Id, Devices(), ControlJsonContext.Default.DevicesResult);
             case ControlCommands.Status:
                 return await daemon.Loop.InvokeAsync(() =>
                     ControlReply.Success(request.Id, Status(), ControlJsonContext.Default.StatusResult)).ConfigureAwait(false);
@@ -142,6 +145,29 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
         return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote?.ToString(),
             call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
             Counters(call.Media));
+    }
+
+    /// <summary>Not on the loop: listing ALSA's hints reads its configuration, nothing of ours.</summary>
+    private DevicesResult Devices()
+    {
+        var devices = new List<AudioDeviceEntry>();
+        string? alsaError = null;
+        try
+        {
+            foreach (var device in AlsaDeviceList.List())
+            {
+                devices.Add(new AudioDeviceEntry("alsa:" + device.Name, device.Description, device.CanCapture, device.CanPlay));
+            }
+        }
+        catch (AlsaException e)
+        {
+            alsaError = e.Message; // libasound missing: the built-in devices still work
+        }
+
+        devices.Add(new AudioDeviceEntry("sim", "simulated microphone and speaker (the web page's test tone)", true, true));
+        devices.Add(new AudioDeviceEntry("silence", "a microphone that hears nothing", true, false));
+        devices.Add(new AudioDeviceEntry("null", "a speaker that discards everything", false, true));
+        return new DevicesResult(daemon.Settings.AudioIn.ToString(), daemon.Settings.AudioOut.ToString(), devices, alsaError);
     }
 
     private static CallMediaCounters Counters(ICallMedia? media)

@@ -54,6 +54,32 @@ public sealed class PicotalkCommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Devices_lists_what_is_in_use_then_each_device_with_its_directions()
+    {
+        _daemon.Replies[ControlCommands.Devices] = r => ControlReply.Success(r.Id,
+            new DevicesResult("alsa:plughw:CARD=Device,DEV=0", "sim",
+            [
+                new AudioDeviceEntry("alsa:plughw:CARD=Device,DEV=0", "USB Audio Device\nHardware device with all software conversions", true, true),
+                new AudioDeviceEntry("alsa:front:CARD=Device", "USB front speakers", false, true),
+                new AudioDeviceEntry("silence", "a microphone that hears nothing", true, false),
+            ]),
+            ControlJsonContext.Default.DevicesResult);
+
+        Assert.Equal(ExitCodes.Ok, await RunAsync("--control", _daemon.SocketPath, "devices"));
+        Assert.Equal(
+            """
+            input: alsa:plughw:CARD=Device,DEV=0
+            output: sim
+            alsa:plughw:CARD=Device,DEV=0  in/out  USB Audio Device Hardware device with all software conversions
+            alsa:front:CARD=Device            out  USB front speakers
+            silence                        in      a microphone that hears nothing
+
+            """.ReplaceLineEndings("\n"),
+            Stdout());
+        Assert.Equal(new ControlRequest(1, ControlCommands.Devices), Assert.Single(_daemon.Requests));
+    }
+
+    [Fact]
     public async Task Status_when_idle_says_no_call()
     {
         _daemon.Replies[ControlCommands.Status] = r => ControlReply.Success(r.Id,
