@@ -49,6 +49,11 @@ public sealed class PulseAudioServer : IDisposable
     /// <summary>The null sinks, as named at <see cref="Start"/>.</summary>
     public IReadOnlyList<string> Sinks { get; }
 
+    /// <summary>Throws, with the server's own output, if the daemon has exited since it started.</summary>
+    public PulseAudioServer EnsureRunning() => _daemon.HasExited
+        ? throw new InvalidOperationException($"PulseAudio exited (code {_daemon.ExitCode}):\n{Log}")
+        : this;
+
     /// <summary>What the daemon and its clients printed so far (for failure messages).</summary>
     public string Log
     {
@@ -79,6 +84,11 @@ public sealed class PulseAudioServer : IDisposable
         {
             "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disallow-exit",
             "-n", "--log-target=stderr", "--log-level=notice",
+            // No real-time scheduling: as root PulseAudio would take SCHED_RR under an RLIMIT_RTTIME
+            // budget, and on a loaded 2-core CI machine the kernel may kill it for overrunning it
+            // (pulse-daemon.conf(5), realtime-scheduling and rlimit-rttime). A test sink needs no
+            // priority: the ALSA plugin's buffering absorbs the scheduling delays.
+            "--realtime=no", "--high-priority=no",
         };
         arguments.AddRange(sinkNames.Select(sink => $"--load=module-null-sink sink_name={sink} rate=48000 channels=1 format=s16le"));
         arguments.Add($"--load=module-native-protocol-unix socket={socket} auth-anonymous=1");

@@ -100,7 +100,7 @@ public sealed partial class AlsaTestConfig : IDisposable
     private string PulseSocket => PulseAudioServer.SocketIn(PulseDirectory);
 
     /// <summary>The private PulseAudio server, started on first use and stopped with the collection.</summary>
-    public PulseAudioServer PulseServer => _pulse.Value;
+    public PulseAudioServer PulseServer => _pulse.Value.EnsureRunning();
 
     /// <summary>The samples of a raw S16_LE file.</summary>
     public static short[] ReadRaw(string path) => MemoryMarshal.Cast<byte, short>(File.ReadAllBytes(path)).ToArray();
