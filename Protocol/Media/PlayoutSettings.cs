@@ -14,9 +14,10 @@ public sealed record PlayoutSettings
     public int MaximumDelayMilliseconds { get; init; } = 400;
 
     /// <summary>
-    /// Slack beyond a whole period above the minimum before the buffer gives a period back: 5 ms,
-    /// so that drift or jitter of a few milliseconds does not make it hunt between stretching and
-    /// shortening.
+    /// Most slack beyond a whole period above the minimum before the buffer gives a period back:
+    /// the slack is as much as the margins spread below their mean, at least 1 ms and at most this
+    /// (5 ms), so that jitter does not make it hunt between stretching and shortening while on a
+    /// clean link a period is given back as soon as it is not needed.
     /// </summary>
     public int ShortenAboveMilliseconds { get; init; } = 5;
 
@@ -26,6 +27,12 @@ public sealed record PlayoutSettings
     /// late plus its own margin; intercom speech favours delay a little more).
     /// </summary>
     public double LateShare { get; init; } = 0.02;
+
+    /// <summary>
+    /// False fixes the delay where the first packets put it: no stretching or shortening, for tests
+    /// that compare the output frame by frame with a decoder driven by hand.
+    /// </summary>
+    public bool Adaptive { get; init; } = true;
 
     /// <summary>
     /// A stream starts a period deeper than the minimum and gives the period back once the network

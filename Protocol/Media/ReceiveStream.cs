@@ -210,13 +210,17 @@ public sealed class ReceiveStream : IDisposable
                 return FrameKind.Silence;
             }
 
-            if (!_playing && _settings.StartOnePeriodDeep)
+            if (!_playing && _settings.StartOnePeriodDeep && _settings.Adaptive)
             {
                 _pendingStretch = _frameSamples;
                 AdjustDone();
             }
 
-            AdjustDelay();
+            if (_settings.Adaptive)
+            {
+                AdjustDelay();
+            }
+
             _playout.TryTake(pcm);
             _playing = true;
             _lastRead = now;
@@ -400,7 +404,7 @@ public sealed class ReceiveStream : IDisposable
             _pendingStretch = _frameSamples;
             AdjustDone();
         }
-        else if (q > _minimumSamples + _frameSamples + _shortenAboveSamples)
+        else if (q > _minimumSamples + _frameSamples + ShortenSlack(q))
         {
             _pendingShorten = _frameSamples;
             AdjustDone();
@@ -459,6 +463,15 @@ public sealed class ReceiveStream : IDisposable
         _margins.Add((int)(margin - _meanMargin));
         _meanMargin += (margin - _meanMargin) / 32;
     }
+
+    /// <summary>
+    /// How far beyond a whole period above the minimum the margins must sit before a period is given
+    /// back: as much as the margins spread below their mean (so jitter cannot make the buffer hunt
+    /// between shortening and stretching), between 1 ms and <see cref="PlayoutSettings.ShortenAboveMilliseconds"/>.
+    /// On a clean link that is 1 ms, so a period is not kept for a read phase of a few milliseconds.
+    /// </summary>
+    private int ShortenSlack(double lowMargin) =>
+        (int)Math.Clamp(_meanMargin - lowMargin, MediaConstants.SampleRate / 1000, _shortenAboveSamples);
 
     /// <summary>The margin the latest <see cref="PlayoutSettings.LateShare"/> of packets fall below, now.</summary>
     private double LowMargin() => _margins.Total > 0 ? _meanMargin + _margins.Quantile(_settings.LateShare) : _meanMargin;

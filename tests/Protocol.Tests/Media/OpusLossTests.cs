@@ -25,7 +25,7 @@ public sealed class OpusLossTests
         // reading targetDelay periods after the first packet. No time-scale modification, so the
         // output can be compared frame by frame.
         var time = new PicoTalk.TestSupport.FakeTimeProvider();
-        using var stream = new ReceiveStream(20, time, new PlayoutSettings { MinimumDelayMilliseconds = 0, ShortenAboveMilliseconds = 100, StartOnePeriodDeep = false });
+        using var stream = new ReceiveStream(20, time, new PlayoutSettings { MinimumDelayMilliseconds = 0, Adaptive = false });
         var received = new short[Frames * Frame];
         var kinds = new List<FrameKind>();
         for (int period = 0; period < Frames + targetDelay; period++)

@@ -15,7 +15,7 @@ public sealed class ReceiveStreamTests
 
     /// <summary>No time-scale modification: these tests compare exact frames.</summary>
     private static ReceiveStream Plain(int frameMs = 20) =>
-        new(frameMs, new FakeTimeProvider(), new PlayoutSettings { MinimumDelayMilliseconds = 0, ShortenAboveMilliseconds = 100, StartOnePeriodDeep = false });
+        new(frameMs, new FakeTimeProvider(), new PlayoutSettings { MinimumDelayMilliseconds = 0, Adaptive = false });
 
     [Fact]
     public void Outputs_silence_before_the_first_packet_then_decodes_on_arrival()
