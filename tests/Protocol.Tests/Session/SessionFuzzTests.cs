@@ -2,6 +2,7 @@ using System.Diagnostics;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Session;
 using PicoTalk.Protocol.Wire;
+using PicoTalk.TestSupport;
 
 namespace PicoTalk.Protocol.Tests.Session;
 
@@ -20,21 +21,11 @@ public sealed class SessionFuzzTests
         switch (random.Next(6))
         {
             case 0:
-                input = (byte[])valid.Clone();
-                for (int flips = random.Next(1, 4); flips > 0; flips--)
-                {
-                    int bit = random.Next(input.Length * 8);
-                    input[bit / 8] ^= (byte)(1 << (bit % 8));
-                }
-
-                return input;
+                return Mutations.FlipBits(random, valid);
             case 1:
-                return valid[..random.Next(valid.Length)];
+                return Mutations.Truncate(random, valid);
             case 2:
-                input = new byte[valid.Length + random.Next(1, 40)];
-                valid.CopyTo(input, 0);
-                random.NextBytes(input.AsSpan(valid.Length));
-                return input;
+                return Mutations.Extend(random, valid);
             case 3:
                 input = (byte[])valid.Clone();
                 input[random.Next(input.Length)] = (byte)random.Next(256);
