@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using PicoTalk.Hal.Audio.Alsa;
 
 namespace PicoTalk.Hal.Audio;
@@ -73,7 +74,9 @@ public static class AudioDevices
             }
             catch (AlsaException)
             {
-                throw e;
+                // The first error names what the card refused; keep its stack too.
+                ExceptionDispatchInfo.Throw(e);
+                throw;
             }
         }
     }

@@ -84,11 +84,15 @@ public sealed class PulseAudioServer : IDisposable
         {
             "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--disallow-exit",
             "-n", "--log-target=stderr", "--log-level=notice",
-            // No real-time scheduling: as root PulseAudio would take SCHED_RR under an RLIMIT_RTTIME
-            // budget, and on a loaded 2-core CI machine the kernel may kill it for overrunning it
-            // (pulse-daemon.conf(5), realtime-scheduling and rlimit-rttime). A test sink needs no
-            // priority: the ALSA plugin's buffering absorbs the scheduling delays.
+            // No real-time scheduling or raised priority: a test sink needs neither, and as root
+            // PulseAudio would take SCHED_RR on a machine the tests share (pulse-daemon.conf(5)).
             "--realtime=no", "--high-priority=no",
+            // No shared memory with clients: PulseAudio 16 aborts on an assertion when a memfd
+            // block reference crosses between clients ("Cannot send block reference with
+            // non-registered memfd ID", memblock.c memblock_replace_import, upstream issue 824),
+            // which killed the server mid-run about one run in five here. Audio then goes over the
+            // socket, a few kilobytes a period.
+            "--disable-shm=yes",
         };
         arguments.AddRange(sinkNames.Select(sink => $"--load=module-null-sink sink_name={sink} rate=48000 channels=1 format=s16le"));
         arguments.Add($"--load=module-native-protocol-unix socket={socket} auth-anonymous=1");
