@@ -160,7 +160,7 @@ public sealed class ReceiveStream : IDisposable
                     break;
             }
 
-            _reception.OnPacket(sequence, ArrivalSamples(now));
+            _reception.OnPacket(sequence, SamplesOfTicks(now));
             // While a period is being added or removed, deadlines move at some splice in between:
             // margins measured then say nothing about the network.
             if (_playing && !wasIdle && result == InsertResult.Accepted && _pendingStretch == 0 && _pendingShorten == 0)
@@ -323,7 +323,7 @@ public sealed class ReceiveStream : IDisposable
             // It missed its deadline by this much: the histogram must know, or the buffer never grows.
             _resolvedPending[slot] = false;
             _late++;
-            _reception.OnPacket(sequence, ArrivalSamples(now));
+            _reception.OnPacket(sequence, SamplesOfTicks(now));
             AddMargin(SamplesOfTicks(_resolvedAt[slot] - now));
         }
         else
@@ -497,8 +497,6 @@ public sealed class ReceiveStream : IDisposable
             pcm.Clear();
         }
     }
-
-    private long ArrivalSamples(long timestamp) => (long)(timestamp * ((double)MediaConstants.SampleRate / _time.TimestampFrequency));
 
     private long SamplesOfTicks(long ticks) => (long)(ticks * ((double)MediaConstants.SampleRate / _time.TimestampFrequency));
 

@@ -125,21 +125,21 @@ public sealed record DaemonConfig
         }
 
         // RFC 6716 §2.1.1: Opus runs from 6 kbit/s to 510 kbit/s.
-        if (Opus.Bitrate is < 6_000 or > 510_000)
+        if (!IsOpusBitrate(Opus.Bitrate))
         {
-            errors.Add(new("opus.bitrate", "must be 6000 to 510000 bit/s"));
+            errors.Add(new("opus.bitrate", OpusBitrateRange));
         }
 
-        if (Opus.MinBitrate is < 6_000 or > 510_000)
+        if (!IsOpusBitrate(Opus.MinBitrate))
         {
-            errors.Add(new("opus.min_bitrate", "must be 6000 to 510000 bit/s"));
+            errors.Add(new("opus.min_bitrate", OpusBitrateRange));
         }
 
-        if (Opus.MaxBitrate is < 6_000 or > 510_000 || Opus.MaxBitrate < Opus.MinBitrate)
+        if (!IsOpusBitrate(Opus.MaxBitrate) || Opus.MaxBitrate < Opus.MinBitrate)
         {
-            errors.Add(new("opus.max_bitrate", "must be 6000 to 510000 bit/s and at least opus.min_bitrate"));
+            errors.Add(new("opus.max_bitrate", $"{OpusBitrateRange} and at least opus.min_bitrate"));
         }
-        else if (Opus.Bitrate is >= 6_000 and <= 510_000 && (Opus.Bitrate < Opus.MinBitrate || Opus.Bitrate > Opus.MaxBitrate))
+        else if (IsOpusBitrate(Opus.Bitrate) && (Opus.Bitrate < Opus.MinBitrate || Opus.Bitrate > Opus.MaxBitrate))
         {
             errors.Add(new("opus.bitrate", $"must be within opus.min_bitrate..opus.max_bitrate ({Opus.MinBitrate}..{Opus.MaxBitrate})"));
         }
@@ -174,6 +174,10 @@ public sealed record DaemonConfig
 
         return errors;
     }
+
+    private static readonly string OpusBitrateRange = $"must be {MediaConstants.MinBitrate} to {MediaConstants.MaxBitrate} bit/s";
+
+    private static bool IsOpusBitrate(int bitsPerSecond) => bitsPerSecond is >= MediaConstants.MinBitrate and <= MediaConstants.MaxBitrate;
 
     /// <summary>"name:port", "1.2.3.4:port" or "[v6]:port" with a port of 1 to 65535.</summary>
     public static bool IsHostPort(string text)
@@ -235,7 +239,7 @@ public sealed record OpusConfig
     public bool AdaptiveBitrate { get; set; } = true;
 
     /// <summary>Least bitrate the adaptation goes down to.</summary>
-    public int MinBitrate { get; set; } = 6_000;
+    public int MinBitrate { get; set; } = MediaConstants.MinBitrate;
 
     /// <summary>Most bitrate the adaptation climbs to on a clean link: 64 kbit/s, where Opus speech
     /// is transparent; more buys nothing audible.</summary>
