@@ -113,12 +113,6 @@ public sealed class DeviceCallMedia : ICallMedia
         _receive.Push(sequence, payload);
     }
 
-    /// <summary>The encoder's settings now (on the loop).</summary>
-    public EncoderTarget EncoderTarget => new(_encoder.Bitrate, _encoder.InbandFec, _encoder.ExpectedPacketLossPercent);
-
-    /// <summary>Round trip and what the peer last said about our packets.</summary>
-    public MediaFeedback Feedback => _feedback;
-
     public void OnReport(in ReceiverReport report)
     {
         if (_stopping)

@@ -87,12 +87,6 @@ public sealed unsafe class SpeechPreprocessor : IDisposable
 
     public PreprocessorSettings Settings { get; }
 
-    /// <summary>Periods judged speech and not speech since construction (both 0 without VAD).</summary>
-    public long SpeechPeriods { get; private set; }
-
-    /// <inheritdoc cref="SpeechPeriods"/>
-    public long SilentPeriods { get; private set; }
-
     /// <summary>Processes one period in place; returns the voice decision (always true without VAD).</summary>
     public bool Process(Span<short> frame)
     {
@@ -107,21 +101,7 @@ public sealed unsafe class SpeechPreprocessor : IDisposable
             voice = SpeexDspNative.speex_preprocess_run(_state, x);
         }
 
-        if (!Settings.VoiceActivity)
-        {
-            return true;
-        }
-
-        if (voice != 0)
-        {
-            SpeechPeriods++;
-        }
-        else
-        {
-            SilentPeriods++;
-        }
-
-        return voice != 0;
+        return !Settings.VoiceActivity || voice != 0;
     }
 
     public void Dispose()

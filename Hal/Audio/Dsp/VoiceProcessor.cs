@@ -40,6 +40,7 @@ public sealed class VoiceProcessor : IDisposable
 {
     private readonly EchoCanceller? _echo;
     private readonly SpeechPreprocessor? _preprocessor;
+    private readonly PlaybackReference? _reference; // played periods; null without echo cancellation
     private readonly short[] _played;
     private readonly short[] _cleaned;
     private readonly int _hangoverPeriods;
@@ -60,7 +61,7 @@ public sealed class VoiceProcessor : IDisposable
             if (settings.EchoCancellation)
             {
                 _echo = new EchoCanceller(frameSamples, AudioFormat.SampleRate, settings.EchoTailMilliseconds);
-                Reference = new PlaybackReference(frameSamples);
+                _reference = new PlaybackReference(frameSamples);
             }
 
             if (settings.Preprocessor.Any)
@@ -82,14 +83,12 @@ public sealed class VoiceProcessor : IDisposable
 
     public VoiceProcessingSettings Settings { get; }
 
-    /// <summary>The FIFO of played periods (null without echo cancellation).</summary>
-    public PlaybackReference? Reference { get; }
 
     /// <summary>Periods replaced by silence because nobody spoke (voice activity on).</summary>
     public long GatedPeriods { get; private set; }
 
     /// <summary>Playback thread: the period just handed to the speaker.</summary>
-    public void OnPlayed(ReadOnlySpan<short> played) => Reference?.Push(played);
+    public void OnPlayed(ReadOnlySpan<short> played) => _reference?.Push(played);
 
     /// <summary>Capture thread: processes one captured period in place.</summary>
     /// <returns>False when the period was gated to silence (no speech for the hangover).</returns>
@@ -102,7 +101,7 @@ public sealed class VoiceProcessor : IDisposable
 
         if (_echo is not null)
         {
-            Reference!.Take(_played);
+            _reference!.Take(_played);
             _echo.Process(captured, _played, _cleaned);
             _cleaned.CopyTo(captured);
         }
