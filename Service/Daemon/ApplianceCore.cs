@@ -61,8 +61,17 @@ public sealed class ApplianceCore
 
     public NodeId Id => Sessions.LocalId;
 
-    /// <summary>How often <see cref="Tick"/> should run: the resolution of every protocol timer.</summary>
-    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// How often <see cref="Tick"/> should run: the resolution of every protocol timer. The shortest
+    /// of them are 250 ms (handshake retransmit, call signal repeat), so 50 ms is fine enough, and
+    /// the tick may run up to <see cref="TickSlack"/> early to share a wake-up of the loop with a
+    /// captured frame or a packet: an idle appliance wakes 20 times a second for it, one in a call
+    /// not at all.
+    /// </summary>
+    public static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <inheritdoc cref="TickInterval"/>
+    public static readonly TimeSpan TickSlack = TimeSpan.FromMilliseconds(25);
 
     /// <summary>Runs the timers of the session layer and of the call, on the loop.</summary>
     public void Tick()
@@ -73,5 +82,5 @@ public sealed class ApplianceCore
     }
 
     /// <summary>Starts the periodic <see cref="Tick"/> on the loop.</summary>
-    public ITimer StartTicking() => Loop.CreateTimer(Tick, TickInterval, TickInterval);
+    public ITimer StartTicking() => Loop.CreateTimer(Tick, TickInterval, TickInterval, TickSlack);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using PicoTalk.Protocol.Wire;
 using PicoTalk.Service.Loop;
 
@@ -7,27 +8,34 @@ namespace PicoTalk.Service.Net;
 
 /// <summary>
 /// The appliance's ONE UDP socket (DESIGN.md "Wire"): the DHT, the session layer and media share it,
-/// which is what lets a full-cone NAT binding opened by one serve all. A receive thread copies each
-/// datagram into a preallocated buffer and posts it to the event loop, where the
-/// <see cref="PacketDispatcher"/> hands it to its handler. Sends go straight to the socket.
-/// Dual-stack by default: IPv4 peers arrive as IPv4-mapped IPv6 addresses.
+/// which is what lets a full-cone NAT binding opened by one serve all. The event loop polls the
+/// socket and, when it is readable, reads the waiting datagrams into one buffer and hands each to
+/// the <see cref="PacketDispatcher"/> on the spot: no thread of its own, no copy, one wake-up per
+/// burst. Sends go straight to the socket. Dual-stack by default: IPv4 peers arrive as IPv4-mapped
+/// IPv6 addresses.
 /// </summary>
-public sealed class UdpTransport : IDatagramSender, IDisposable
+public sealed unsafe class UdpTransport : IDatagramSender, IDisposable
 {
     /// <summary>Largest datagram we accept; anything longer is truncated by the kernel and dropped here.</summary>
     public const int MaxDatagram = 1500;
 
-    /// <summary>Datagrams waiting for the loop; past this the receive thread drops (bounded memory).</summary>
-    private const int PoolSize = 512;
+    /// <summary>Datagrams read per readable turn of the loop, so a flood cannot starve timers and
+    /// posted work; what is left waits in the kernel's buffer (bounded, and dropped there when full).</summary>
+    private const int DatagramsPerTurn = 32;
 
     private readonly Socket _socket;
     private readonly EventLoop _loop;
     private readonly PacketDispatcher _dispatcher;
     private readonly DropCounters _drops;
-    private readonly Stack<DatagramWork> _pool = new(PoolSize);
     private readonly SocketAddress _sendAddress;
+    private readonly SocketAddress _from;
     private readonly object _sendGate = new();
-    private readonly Thread _receiveThread;
+    private readonly ReadableWork _readable;
+
+    // One byte more than we accept, so an oversized datagram shows up as too long.
+    private readonly byte[] _buffer = new byte[MaxDatagram + 1];
+    private readonly int _fd;
+    private IDisposable? _watch;
     private volatile bool _disposed;
 
     public UdpTransport(IPAddress? bind, int port, EventLoop loop, PacketDispatcher dispatcher, DropCounters drops)
@@ -36,17 +44,11 @@ public sealed class UdpTransport : IDatagramSender, IDisposable
         _dispatcher = dispatcher;
         _drops = drops;
         _socket = Open(bind, port);
-        // A blocking receive is not reliably woken by closing the socket on every kernel: wake
-        // up twice a second to notice disposal.
-        _socket.ReceiveTimeout = 500;
         _sendAddress = new SocketAddress(_socket.AddressFamily);
+        _from = new SocketAddress(_socket.AddressFamily);
         LocalPort = ((IPEndPoint)_socket.LocalEndPoint!).Port;
-        for (int i = 0; i < PoolSize; i++)
-        {
-            _pool.Push(new DatagramWork(this));
-        }
-
-        _receiveThread = new Thread(ReceiveLoop) { Name = "picotalk-udp", IsBackground = true };
+        _readable = new ReadableWork(this);
+        _fd = (int)_socket.Handle;
     }
 
     public int LocalPort { get; }
@@ -55,7 +57,11 @@ public sealed class UdpTransport : IDatagramSender, IDisposable
 
     public long Received { get; private set; }
 
-    public void Start() => _receiveThread.Start();
+    /// <summary>Receive errors other than "nothing left" (ICMP errors for earlier sends, mostly).</summary>
+    public long ReceiveErrors { get; private set; }
+
+    /// <summary>Starts receiving: from now on the loop reads the socket whenever it is readable.</summary>
+    public void Start() => _watch = _loop.WatchReadable(_fd, _readable);
 
     private static Socket Open(IPAddress? bind, int port)
     {
@@ -110,114 +116,76 @@ public sealed class UdpTransport : IDatagramSender, IDisposable
         }
     }
 
-    private void ReceiveLoop()
+    /// <summary>
+    /// On the loop, when the socket is readable: reads up to <see cref="DatagramsPerTurn"/> datagrams
+    /// without blocking and dispatches each. Allocation-free.
+    /// </summary>
+    private void ReceiveWaiting()
     {
-        var from = new SocketAddress(_socket.AddressFamily);
-        Span<byte> discard = stackalloc byte[64];
-        DatagramWork? work = null;
-        while (!_disposed)
+        for (int i = 0; i < DatagramsPerTurn; i++)
         {
-            work ??= Rent();
-            if (work is null)
+            nint length;
+            int errno = 0;
+            uint addressLength = (uint)_from.Buffer.Length;
+            // Under the gate Dispose closes the socket in, so the descriptor is never read after
+            // it was closed (and perhaps reused). Uncontended: sends come from the loop too.
+            lock (_sendGate)
             {
-                // The loop is far behind: take the datagram off the socket and drop it, counted.
-                if (TryReceive(discard, from) >= 0)
+                if (_disposed)
                 {
-                    _drops.Count(DropReason.RateLimited);
+                    return;
                 }
 
-                continue;
+                fixed (byte* buffer = _buffer)
+                fixed (byte* address = _from.Buffer.Span)
+                {
+                    length = SocketNative.recvfrom(_fd, buffer, (nuint)_buffer.Length, SocketNative.MSG_DONTWAIT, address, &addressLength);
+                }
+
+                if (length < 0)
+                {
+                    errno = Marshal.GetLastPInvokeError();
+                }
             }
 
-            int length = TryReceive(work.Buffer, from);
             if (length < 0)
             {
+                if (errno is SocketNative.EAGAIN or SocketNative.EINTR)
+                {
+                    return;
+                }
+
+                // ECONNREFUSED from an ICMP port-unreachable for an earlier send, or the like:
+                // nothing about the next datagram.
+                ReceiveErrors++;
                 continue;
             }
 
             Received++;
-            if (length > MaxDatagram || !PeerEndpoint.TryRead(from, out var peer))
+            _from.Size = (int)Math.Min(addressLength, (uint)_from.Buffer.Length);
+            if (length > MaxDatagram || !PeerEndpoint.TryRead(_from, out var peer))
             {
                 _drops.Count(DropReason.Malformed);
                 continue;
             }
 
-            work.Length = length;
-            work.From = peer;
-            if (_loop.TryPost(work))
-            {
-                work = null;
-            }
-            else
-            {
-                _drops.Count(DropReason.RateLimited);
-            }
-        }
-    }
-
-    /// <returns>The datagram's length, or -1 when nothing usable was received.</returns>
-    private int TryReceive(Span<byte> buffer, SocketAddress from)
-    {
-        try
-        {
-            return _socket.ReceiveFrom(buffer, SocketFlags.None, from);
-        }
-        catch (SocketException)
-        {
-            // ECONNREFUSED from an ICMP port-unreachable for an earlier send, or a message larger
-            // than the buffer: neither says anything about the next datagram.
-            return -1;
-        }
-        catch (ObjectDisposedException)
-        {
-            return -1;
-        }
-    }
-
-    private DatagramWork? Rent()
-    {
-        lock (_pool)
-        {
-            return _pool.Count > 0 ? _pool.Pop() : null;
-        }
-    }
-
-    private void Return(DatagramWork work)
-    {
-        lock (_pool)
-        {
-            _pool.Push(work);
+            _dispatcher.Dispatch(_buffer.AsSpan(0, (int)length), peer);
         }
     }
 
     public void Dispose()
     {
-        _disposed = true;
-        _socket.Dispose();
-        if (_receiveThread.IsAlive)
+        _watch?.Dispose();
+        lock (_sendGate)
         {
-            _receiveThread.Join(TimeSpan.FromSeconds(2));
+            _disposed = true;
+            _socket.Dispose();
         }
     }
 
-    /// <summary>A pooled datagram on its way to the loop.</summary>
-    private sealed class DatagramWork(UdpTransport owner) : ILoopWork
+    /// <summary>What the loop runs when the socket is readable; preallocated.</summary>
+    private sealed class ReadableWork(UdpTransport owner) : ILoopWork
     {
-        // One byte more than we accept, so an oversized datagram shows up as too long.
-        public readonly byte[] Buffer = new byte[MaxDatagram + 1];
-        public int Length;
-        public PeerEndpoint From;
-
-        public void Execute()
-        {
-            try
-            {
-                owner._dispatcher.Dispatch(Buffer.AsSpan(0, Length), From);
-            }
-            finally
-            {
-                owner.Return(this);
-            }
-        }
+        public void Execute() => owner.ReceiveWaiting();
     }
 }

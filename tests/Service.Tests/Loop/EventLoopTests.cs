@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
 using PicoTalk.Service.Loop;
 using PicoTalk.TestSupport;
 
@@ -156,5 +159,86 @@ public sealed class EventLoopTests
             ticked.TrySetResult();
         }, TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20));
         await ticked.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_timer_with_slack_runs_early_with_other_work_and_never_late_alone()
+    {
+        using var loop = new EventLoop(TimeProvider.System, e => throw e);
+        loop.Start();
+
+        // Alone, the loop sleeps until the due time: never early.
+        var alone = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using (loop.CreateTimer(() => alone.SetResult(started.Elapsed), TimeSpan.FromMilliseconds(100), Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(90)))
+        {
+            Assert.True(await alone.Task.WaitAsync(TimeSpan.FromSeconds(20)) >= TimeSpan.FromMilliseconds(99));
+        }
+
+        // With a 10 ms timer waking the loop, it rides along as soon as it is within its slack.
+        using var busy = loop.CreateTimer(() => { }, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+        var along = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        started.Restart();
+        using var slack = loop.CreateTimer(() => along.SetResult(started.Elapsed), TimeSpan.FromMilliseconds(400), Timeout.InfiniteTimeSpan, TimeSpan.FromMilliseconds(300));
+        var ran = await along.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(ran < TimeSpan.FromMilliseconds(350), $"ran after {ran.TotalMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_watched_descriptor_is_read_on_the_loop_when_readable_until_the_watch_is_disposed()
+    {
+        using var loop = new EventLoop(TimeProvider.System, e => throw e);
+        loop.Start();
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var seen = Channel.CreateUnbounded<(byte Value, bool OnLoop)>();
+        var reader = new ReadOne(socket, loop, seen.Writer);
+        var watch = loop.WatchReadable((int)socket.Handle, reader);
+
+        sender.SendTo(new byte[] { 7 }, socket.LocalEndPoint!);
+        var first = await seen.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((7, true), first);
+
+        // Level-triggered: two datagrams, one read per call, both come.
+        sender.SendTo(new byte[] { 8 }, socket.LocalEndPoint!);
+        sender.SendTo(new byte[] { 9 }, socket.LocalEndPoint!);
+        Assert.Equal(8, (await seen.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Value);
+        Assert.Equal(9, (await seen.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Value);
+
+        watch.Dispose();
+        await loop.InvokeAsync(() => 0).WaitAsync(TimeSpan.FromSeconds(10)); // a turn after the removal
+        sender.SendTo(new byte[] { 10 }, socket.LocalEndPoint!);
+        await loop.InvokeAsync(() => 0).WaitAsync(TimeSpan.FromSeconds(10));
+        Thread.Sleep(100); // lets a wrongly kept watch fire; nothing must arrive
+        Assert.False(seen.Reader.TryRead(out _));
+        Assert.Equal(1, socket.Available);
+    }
+
+    [Fact]
+    public void An_idle_loop_without_timers_still_turns_for_the_watchdog()
+    {
+        using var loop = new EventLoop(TimeProvider.System, e => throw e);
+        loop.Start();
+        Thread.Sleep(100); // the loop thread reaches its idle sleep
+        long before = loop.LastTurnTimestamp;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (loop.LastTurnTimestamp == before && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(50); // polling a thread's progress from outside, not pacing logic under test
+        }
+
+        Assert.NotEqual(before, loop.LastTurnTimestamp);
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(3), $"idle turn after {waited.Elapsed.TotalMilliseconds} ms");
+    }
+
+    private sealed class ReadOne(Socket socket, EventLoop loop, ChannelWriter<(byte, bool)> seen) : ILoopWork
+    {
+        public void Execute()
+        {
+            var buffer = new byte[16];
+            socket.Receive(buffer);
+            seen.TryWrite((buffer[0], loop.IsOnLoop));
+        }
     }
 }

@@ -34,10 +34,20 @@ public sealed class UdpTransportTests : IDisposable
     {
         public Channel<(byte[] Data, PeerEndpoint From)> Seen { get; } = Channel.CreateUnbounded<(byte[], PeerEndpoint)>();
 
+        /// <summary>Datagrams handled so far (read on the loop).</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Run on the loop after the first datagram is handled.</summary>
+        public Action? AfterFirst { get; set; }
+
         public void Handle(ReadOnlySpan<byte> datagram, PeerEndpoint from)
         {
             loop.AssertOnLoop();
             Seen.Writer.TryWrite((datagram.ToArray(), from));
+            if (++Count == 1)
+            {
+                AfterFirst?.Invoke();
+            }
         }
     }
 
@@ -85,7 +95,7 @@ public sealed class UdpTransportTests : IDisposable
     public async Task Sending_to_a_closed_port_does_not_throw_and_the_socket_keeps_receiving()
     {
         // Linux reports an ICMP port unreachable as ECONNREFUSED on the socket's next call; the
-        // receive thread must shrug it off rather than stop.
+        // loop's read must shrug it off rather than stop.
         for (int i = 0; i < 5; i++)
         {
             _transport.Send(new byte[] { 0x10 }, PeerEndpoint.Parse("127.0.0.1:9"));
@@ -95,5 +105,32 @@ public sealed class UdpTransportTests : IDisposable
         peer.SendTo(new byte[] { 0x10, 7 }, new IPEndPoint(IPAddress.Loopback, _transport.LocalPort));
         var (data, _) = await _recorder.Seen.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(new byte[] { 0x10, 7 }, data);
+    }
+
+    [Fact]
+    public async Task A_burst_of_datagrams_does_not_hold_the_loop_until_it_is_all_read()
+    {
+        // The loop is held while 200 datagrams queue up in the socket; the first one handled posts
+        // work, which must run before the burst is through (the transport reads a bounded number
+        // per turn), not after all of it.
+        using var hold = new ManualResetEventSlim();
+        _loop.Post(() => hold.Wait(TimeSpan.FromSeconds(10)));
+        var postedRanAt = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _recorder.AfterFirst = () => _loop.Post(() => postedRanAt.SetResult(_recorder.Count));
+        using var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        var to = new IPEndPoint(IPAddress.Loopback, _transport.LocalPort);
+        for (int i = 0; i < 200; i++)
+        {
+            peer.SendTo(new byte[] { 0x10, (byte)i }, to);
+        }
+
+        hold.Set();
+        int handledBefore = await postedRanAt.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.InRange(handledBefore, 1, 64);
+        for (int i = 0; i < 200; i++)
+        {
+            var (data, _) = await _recorder.Seen.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal((byte)i, data[1]);
+        }
     }
 }
