@@ -26,4 +26,10 @@ namespace PicoTalk.Protocol.Control;
 [JsonSerializable(typeof(StateEventData))]
 [JsonSerializable(typeof(RingEventData))]
 [JsonSerializable(typeof(CallEndedEventData))]
+[JsonSerializable(typeof(PressArgs))]
+[JsonSerializable(typeof(ReleaseArgs))]
+[JsonSerializable(typeof(DeviceSummary))]
+[JsonSerializable(typeof(DeviceEventData))]
+[JsonSerializable(typeof(ButtonEventData))]
+[JsonSerializable(typeof(DoorEventData))]
 public sealed partial class ControlJsonContext : JsonSerializerContext;

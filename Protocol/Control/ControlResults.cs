@@ -77,7 +77,8 @@ public sealed record StatusResult(
     string Version,
     CallSummary? Call,
     IReadOnlyDictionary<string, long> Drops,
-    DhtSummary? Dht = null);
+    DhtSummary? Dht = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeviceSummary? Device = null);
 
 /// <summary>The routing layer in <c>status</c>: how much of the DHT this appliance knows, its
 /// public address as other nodes see it (BEP 42 "ip"), and its NAT (<see cref="Nat"/>, one of

@@ -29,6 +29,15 @@ public enum SignalKind : byte
 
     /// <summary>Acknowledges a Hangup.</summary>
     HangupAck = 7,
+
+    // 8 is a receiver report (ReceiverReport.Kind), which shares the Control stream's kind byte.
+
+    /// <summary>In a call: asks the peer to pulse its door relay; text = the request's number
+    /// (decimal), repeated until answered, so a repeat never pulses twice.</summary>
+    OpenDoor = 9,
+
+    /// <summary>Answers <see cref="OpenDoor"/>; text = "NUMBER ok" or "NUMBER refused: reason".</summary>
+    DoorResult = 10,
 }
 
 /// <summary>
@@ -55,7 +64,7 @@ public readonly record struct SignalMessage(SignalKind Kind, string? Text)
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static bool IsKnownKind(SignalKind kind) => kind <= SignalKind.HangupAck;
+    public static bool IsKnownKind(SignalKind kind) => kind <= SignalKind.HangupAck || kind is SignalKind.OpenDoor or SignalKind.DoorResult;
 
     public static bool TryRead(ReadOnlySpan<byte> plaintext, out SignalMessage message)
     {

@@ -77,6 +77,16 @@ public sealed class Call
 
     /// <summary>The signal <see cref="CallState.Ending"/> repeats until acknowledged (Hangup or Reject).</summary>
     public SignalKind EndingSignal { get; set; } = SignalKind.Hangup;
+
+    /// <summary>False for an incoming call that may only ring (<see cref="IncomingVerdict.RingOnly"/>).</summary>
+    public bool AnswerAllowed { get; init; } = true;
+
+    /// <summary>Our door request in flight: its number (0 = none) and when it was first sent.</summary>
+    public (uint Number, long Since) DoorRequest { get; set; }
+
+    /// <summary>The peer's last door request we answered, and our answer, resent on a repeat so a
+    /// repeated request never pulses the relay twice.</summary>
+    public (uint Number, string Answer) DoorAnswered { get; set; }
 }
 
 /// <summary>How far resolving a dialed ID has come.</summary>
@@ -105,6 +115,10 @@ public interface ICallMedia : IDisposable
     void OnReport(in ReceiverReport report);
 
     CallMediaStats Stats { get; }
+
+    /// <summary>Whether captured audio is sent (true) or replaced by silence: a half-duplex call sends
+    /// only while push-to-talk is held. On the loop.</summary>
+    bool MicrophoneOpen { get; set; }
 }
 
 /// <summary>

@@ -85,8 +85,28 @@ public sealed partial class CallController
         switch (message.Kind)
         {
             case SignalKind.Invite when State == CallState.Idle:
+                var verdict = Policy.Screen(session.PeerId);
+                if (verdict is IncomingVerdict.Busy or IncomingVerdict.Refuse)
+                {
+                    // Nothing rings; the caller hears busy (do not disturb) or a rejection (unknown
+                    // callers refused). Its repeated invites get the same answer until it gives up.
+                    if (!_waiting.ContainsKey(session))
+                    {
+                        _log($"call: {(verdict == IncomingVerdict.Busy ? "busy (do not disturb)" : "refused")} for {session.PeerId}");
+                    }
+
+                    session.TrySendSignal(verdict == IncomingVerdict.Busy ? SignalKind.Busy : SignalKind.Reject,
+                        verdict == IncomingVerdict.Busy ? null : "calls from unknown IDs are refused");
+                    _waiting[session] = _time.GetTimestamp();
+                    break;
+                }
+
                 _waiting.Remove(session);
-                Current = new Call(session, CallDirection.Incoming, _time.GetUtcNow()) { PeerName = message.Text };
+                Current = new Call(session, CallDirection.Incoming, _time.GetUtcNow())
+                {
+                    PeerName = message.Text,
+                    AnswerAllowed = verdict == IncomingVerdict.Ring,
+                };
                 ChangeState(CallTrigger.RemoteInvite);
                 break;
             case SignalKind.Invite:
@@ -139,6 +159,12 @@ public sealed partial class CallController
             case SignalKind.HangupAck:
                 ChangeState(CallTrigger.RemoteHangupAck);
                 break;
+            case SignalKind.OpenDoor:
+                OnDoorRequest(call, message.Text);
+                break;
+            case SignalKind.DoorResult:
+                OnDoorResult(call, message.Text);
+                break;
             default:
                 _log($"call: ignored signal {message.Kind} while {State.WireName()}");
                 break;
@@ -184,6 +210,8 @@ public sealed partial class CallController
                 {
                     Send(call, SignalKind.Answer);
                 }
+
+                RepeatDoorRequest(call);
 
                 break;
             case CallState.Ending:

@@ -68,6 +68,9 @@ public sealed partial class CallController : ISessionObserver
 
     public Call? Current { get; private set; }
 
+    /// <summary>Who may ring and open the door (the appliance's contacts and policies); set at start-up.</summary>
+    public ICallPolicy Policy { get; set; } = OpenCallPolicy.Instance;
+
     /// <summary>Where peers were last seen: tried first when they are dialed by ID again.</summary>
     public EndpointCache Endpoints { get; } = new();
 
@@ -117,7 +120,16 @@ public sealed partial class CallController : ISessionObserver
         return CallCommandResult.Ok;
     }
 
-    public CallCommandResult Answer() => Local(CallTrigger.LocalAnswer, "nothing is ringing");
+    public CallCommandResult Answer()
+    {
+        _loop.AssertOnLoop();
+        if (State == CallState.RingingIn && Current is { AnswerAllowed: false })
+        {
+            return CallCommandResult.Refused("this caller may only ring (calls.unknown_callers is ring_only)");
+        }
+
+        return Local(CallTrigger.LocalAnswer, "nothing is ringing");
+    }
 
     public CallCommandResult Reject() => Local(CallTrigger.LocalReject, "nothing is ringing");
 
@@ -219,6 +231,12 @@ public sealed partial class CallController : ISessionObserver
     private void Finish(Call call)
     {
         Current = null;
+        if (call.DoorRequest.Number != 0)
+        {
+            call.DoorRequest = default;
+            Policy.DoorAnswered(false, "the call ended before the door request was answered");
+        }
+
         call.Session?.Close();
         var (reason, message) = call.End ?? (CallEndReason.Hangup, "call ended");
         _log($"call: ended ({reason}: {message})");

@@ -135,6 +135,10 @@ public sealed unsafe class EventLoop : IDisposable
     /// <summary>Work refused because the queue was full.</summary>
     public long Overflows { get; private set; }
 
+    /// <summary>A loop without a thread of its own (<see cref="CreateManual"/>): it runs work, but
+    /// polls no descriptors.</summary>
+    public bool IsManual => _manualOwner is not null;
+
     public bool IsOnLoop => Thread.CurrentThread == (_manualOwner ?? _thread);
 
     /// <summary>Timestamp (of <see cref="Time"/>) at which the loop last finished a work item or found

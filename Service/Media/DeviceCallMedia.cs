@@ -105,6 +105,9 @@ public sealed class DeviceCallMedia : ICallMedia
 
     public MediaStats ReceiveStats => _receive.Stats;
 
+    /// <inheritdoc/>
+    public bool MicrophoneOpen { get; set; } = true;
+
     public long CaptureDrops => Interlocked.Read(ref _captureDrops);
 
     public void OnMedia(uint sequence, ReadOnlySpan<byte> payload)
@@ -237,6 +240,13 @@ public sealed class DeviceCallMedia : ICallMedia
         if (_stopping)
         {
             return;
+        }
+
+        if (!MicrophoneOpen)
+        {
+            // Half duplex without push-to-talk: the stream goes on (the peer's jitter buffer and
+            // reports stay in step) but carries silence, which Opus codes in a few bytes.
+            Array.Clear(pcm);
         }
 
         int length = _encoder.Encode(pcm, _packet);

@@ -116,6 +116,8 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
 
         public CallMediaStats Stats => new(Sent, Received.Count, Received.Count, 0, 0, 0);
 
+        public bool MicrophoneOpen { get; set; } = true;
+
         public void Dispose() => Disposed = true;
     }
 }

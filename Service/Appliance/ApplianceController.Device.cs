@@ -1,0 +1,95 @@
+using PicoTalk.Hal.Gpio;
+using PicoTalk.Protocol.Control;
+
+namespace PicoTalk.Service.Appliance;
+
+/// <summary>The device state (<see cref="DeviceStateMachine"/>): set-up, network, faults; and the
+/// device part of <c>status</c>.</summary>
+public sealed partial class ApplianceController
+{
+    /// <summary>How often the network is looked at: an interface that loses its address (Wi-Fi gone)
+    /// turns the status LED to a slow blink within this time.</summary>
+    public static readonly TimeSpan NetworkCheckInterval = TimeSpan.FromSeconds(10);
+
+    private readonly Func<bool> _networkUp;
+    private ITimer? _networkTimer;
+
+    public DeviceState Device { get; private set; } = DeviceState.Starting;
+
+    /// <summary>What put the device in <see cref="DeviceState.Error"/>; null otherwise.</summary>
+    public string? Fault { get; private set; }
+
+    /// <summary>Called after every device state change (systemd's STATUS follows it).</summary>
+    public Action<DeviceState, string?>? DeviceChanged { get; set; }
+
+    /// <summary>The daemon is up: Ready (or Degraded without network), and the network is watched from now on.</summary>
+    public void Started()
+    {
+        _loop.AssertOnLoop();
+        Fire(DeviceTrigger.Started);
+        _networkTimer ??= _loop.CreateTimer(CheckNetwork, NetworkCheckInterval, NetworkCheckInterval);
+    }
+
+    /// <summary>A hardware fault (a sound card or the GPIO chip failed): the status LED blinks fast.</summary>
+    public void ReportFault(string fault)
+    {
+        _loop.AssertOnLoop();
+        _log($"device: fault: {fault}");
+        Fault = fault;
+        Fire(DeviceTrigger.Fault);
+    }
+
+    /// <summary>The fault is gone (the device works again).</summary>
+    public void ClearFault()
+    {
+        _loop.AssertOnLoop();
+        if (Fault is null)
+        {
+            return;
+        }
+
+        Fault = null;
+        Fire(DeviceTrigger.FaultCleared);
+    }
+
+    /// <summary>Looks at the network now (the timer's work; tests call it after changing the network).</summary>
+    public void CheckNetwork()
+    {
+        _loop.AssertOnLoop();
+        Fire(_networkUp() ? DeviceTrigger.NetworkUp : DeviceTrigger.NetworkDown);
+    }
+
+    /// <summary>The one place that changes the device state: "was X, on Y, now Z" (STYLE.md 5).</summary>
+    private void Fire(DeviceTrigger trigger)
+    {
+        var was = Device;
+        bool up = _networkUp();
+        if (!DeviceStateMachine.TryNext(was, trigger, up, out var now))
+        {
+            return; // e.g. NetworkUp while ready: nothing changes, nothing to log every 10 s
+        }
+
+        Device = now;
+        _log($"device: was {was.WireName()}, on {trigger.WireName()}, now {now.WireName()}");
+        _publish(ControlEvent.Create(ApplianceEventNames.Device,
+            new DeviceEventData(was.WireName(), trigger.WireName(), now.WireName(), Fault), ControlJsonContext.Default.DeviceEventData));
+        UpdateLeds();
+        DeviceChanged?.Invoke(now, Fault);
+    }
+
+    /// <summary>The device part of <c>status</c>.</summary>
+    public DeviceSummary Summary() => new(
+        Device.WireName(),
+        Fault,
+        _chip.Description,
+        _statusLed.Pattern.WireName(),
+        _callLed.Pattern.WireName(),
+        _tones.Playing switch
+        {
+            Tone.Ring => "ring",
+            Tone.AutoAnswerWarning => "auto_answer_warning",
+            _ => "none",
+        },
+        Talking,
+        _settings.DoNotDisturb);
+}
