@@ -85,6 +85,12 @@ public static partial class ConfigStore
             key = "(file)";
         }
 
+        if (e.Message.Contains("null values", StringComparison.Ordinal))
+        {
+            // RespectNullableAnnotations: a null where the setting must have a value.
+            return new ConfigError(key, "must not be null (leave the key out for its default)");
+        }
+
         return e.Message.Contains("could not be converted", StringComparison.Ordinal)
             ? new ConfigError(key, "has the wrong type (a number, text or true/false as in the defaults)")
             : new ConfigError(key, $"is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})");

@@ -31,6 +31,12 @@ public sealed record DaemonConfig
 
     public DhtConfig Dht { get; set; } = new();
 
+    public GpioConfig Gpio { get; set; } = new();
+
+    /// <summary>The appliances this one knows by name (see <see cref="ContactConfig"/>); changed at run
+    /// time by the <c>contacts</c> command through ContactBook.</summary>
+    public List<ContactConfig> Contacts { get; set; } = [];
+
     public const int MaxNameBytes = 64;
 
     /// <summary>The Opus encoder these settings ask for.</summary>
@@ -167,11 +173,9 @@ public sealed record DaemonConfig
             errors.Add(new("dht.keepalive_seconds", $"must be 1 to {DhtConfig.MaxKeepaliveSeconds}"));
         }
 
-        if (Calls.RingTimeoutSeconds is < 5 or > 600)
-        {
-            errors.Add(new("calls.ring_timeout_seconds", "must be 5 to 600"));
-        }
-
+        Calls.Validate(errors, Contacts);
+        Gpio.Validate(errors);
+        ContactConfig.Validate(Contacts, errors);
         return errors;
     }
 
@@ -270,11 +274,6 @@ public sealed record DhtConfig
     public const int MaxKeepaliveSeconds = 3600;
 }
 
-public sealed record CallConfig
-{
-    public int RingTimeoutSeconds { get; set; } = 60;
-}
-
 /// <summary>One refused setting: the key (dotted path, as in the file) and why.</summary>
 public sealed record ConfigError(string Key, string Reason)
 {
@@ -286,7 +285,8 @@ public sealed record ConfigError(string Key, string Reason)
     WriteIndented = true,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
-    AllowTrailingCommas = true)]
+    AllowTrailingCommas = true,
+    RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(DaemonConfig))]
 internal sealed partial class ConfigJsonContext : JsonSerializerContext
 {
