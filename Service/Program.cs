@@ -84,6 +84,7 @@ public static class Program
                 Input = arguments.AudioIn ?? config.Audio.Input,
                 Output = arguments.AudioOut ?? config.Audio.Output,
             },
+            Gpio = config.Gpio with { Chip = arguments.Gpio ?? config.Gpio.Chip },
             Dht = config.Dht with
             {
                 Bootstrap = [.. config.Dht.Bootstrap, .. arguments.Bootstrap],

@@ -34,9 +34,23 @@ public static class HumanOutput
             }
         }
 
+        if (status.Device is { } device)
+        {
+            WriteDevice(output, device);
+        }
+
         output.WriteLine(status.Drops.Count == 0
             ? "drops: none"
             : "drops: " + string.Join(", ", status.Drops.Select(d => $"{d.Key} {d.Value}")));
+    }
+
+    /// <summary>The appliance's hardware: device state, LEDs, tone, push-to-talk.</summary>
+    public static void WriteDevice(TextWriter output, DeviceSummary device)
+    {
+        output.WriteLine($"device: {device.State}" + (device.Fault is { } fault ? $" ({fault})" : "")
+            + (device.DoNotDisturb ? ", do not disturb" : ""));
+        output.WriteLine($"leds: status {device.StatusLed}, call {device.CallLed}; tone: {device.Tone}"
+            + (device.Talking ? "; talking (PTT held)" : "") + $"; gpio: {device.Gpio}");
     }
 
     /// <summary>What a <c>dht.nat</c> value means for calls (RFC 4787 §4.1 mapping behaviour).</summary>
@@ -144,6 +158,18 @@ public static class HumanOutput
                     output.WriteLine(string.IsNullOrEmpty(ended.Message)
                         ? $"call ended: {ended.Reason}"
                         : $"call ended: {ended.Reason}: {ended.Message}");
+                    return;
+                case ApplianceEventNames.Device:
+                    var device = evt.ReadData(ControlJsonContext.Default.DeviceEventData);
+                    output.WriteLine($"device: {device.Was} -> {device.Now} (on {device.On})" + (device.Fault is { } f ? $": {f}" : ""));
+                    return;
+                case ApplianceEventNames.Button:
+                    var button = evt.ReadData(ControlJsonContext.Default.ButtonEventData);
+                    output.WriteLine($"button: {button.Button} {button.Gesture}" + (button.Action == "none" ? "" : $" -> {button.Action}"));
+                    return;
+                case ApplianceEventNames.Door:
+                    var door = evt.ReadData(ControlJsonContext.Default.DoorEventData);
+                    output.WriteLine($"door: {door.Direction.Replace('_', ' ')}: {door.Message}");
                     return;
             }
         }

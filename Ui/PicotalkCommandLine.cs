@@ -35,6 +35,11 @@ public sealed class PicotalkCommandLine
           answer              answer the ringing call
           hangup              end or reject the current call
           events              print events as they happen until the daemon stops or Ctrl-C
+          press BUTTON [MS|hold]
+                              press ANSWER, CALL or PTT (a click; MS milliseconds; or
+                              held until 'release')
+          release BUTTON      let go of a held button
+          door                ask the appliance in the call to open its door
 
         options:
           --control PATH      control socket (default: $PICOTALK_CONTROL, else
@@ -46,16 +51,19 @@ public sealed class PicotalkCommandLine
         exit codes: 0 ok, 1 the daemon said no, 2 bad usage or no daemon
         """;
 
-    // Commands this client knows and how many operands each takes.
-    private static readonly Dictionary<string, int> Operands = new(StringComparer.Ordinal)
+    // Commands this client knows and how many operands each takes (at least, at most).
+    private static readonly Dictionary<string, (int Min, int Max)> Operands = new(StringComparer.Ordinal)
     {
-        [ControlCommands.Status] = 0,
-        [ControlCommands.Id] = 0,
-        [ControlCommands.Devices] = 0,
-        [ControlCommands.Dial] = 1,
-        [ControlCommands.Answer] = 0,
-        [ControlCommands.Hangup] = 0,
-        [ControlCommands.Events] = 0,
+        [ControlCommands.Status] = (0, 0),
+        [ControlCommands.Id] = (0, 0),
+        [ControlCommands.Devices] = (0, 0),
+        [ControlCommands.Dial] = (1, 1),
+        [ControlCommands.Answer] = (0, 0),
+        [ControlCommands.Hangup] = (0, 0),
+        [ControlCommands.Events] = (0, 0),
+        [ControlCommands.Press] = (1, 2),
+        [ControlCommands.Release] = (1, 1),
+        [ApplianceCommands.Door] = (0, 0),
     };
 
     private readonly TextWriter _stdout;
@@ -90,16 +98,23 @@ public sealed class PicotalkCommandLine
             return UsageError("no command given");
         }
 
-        if (!Operands.TryGetValue(command, out int operandCount))
+        if (!Operands.TryGetValue(command, out var operandCount))
         {
             return UsageError($"unknown command '{command}'");
         }
 
-        if (parsed.Operands.Count != operandCount)
+        if (parsed.Operands.Count < operandCount.Min || parsed.Operands.Count > operandCount.Max)
         {
-            return UsageError(operandCount == 0
+            return UsageError(operandCount.Max == 0
                 ? $"'{command}' takes no arguments"
-                : $"'{command}' takes {operandCount} argument(s), got {parsed.Operands.Count}");
+                : operandCount.Min == operandCount.Max
+                    ? $"'{command}' takes {operandCount.Min} argument(s), got {parsed.Operands.Count}"
+                    : $"'{command}' takes {operandCount.Min} to {operandCount.Max} arguments, got {parsed.Operands.Count}");
+        }
+
+        if (command == ControlCommands.Press && parsed.Operands.Count == 2 && !IsPressDuration(parsed.Operands[1]))
+        {
+            return UsageError($"press: '{parsed.Operands[1]}' is neither milliseconds (1 to 60000) nor 'hold'");
         }
 
         string path = ControlSocketPath.Resolve(parsed.ControlPath, _environment);
@@ -162,8 +177,19 @@ public sealed class PicotalkCommandLine
     private static JsonElement? Arguments(string command, IReadOnlyList<string> operands) => command switch
     {
         ControlCommands.Dial => JsonSerializer.SerializeToElement(new DialArgs(operands[0]), ControlJsonContext.Default.DialArgs),
+        ControlCommands.Press => JsonSerializer.SerializeToElement(PressArguments(operands), ControlJsonContext.Default.PressArgs),
+        ControlCommands.Release => JsonSerializer.SerializeToElement(new ReleaseArgs(operands[0]), ControlJsonContext.Default.ReleaseArgs),
         _ => null,
     };
+
+    /// <summary><c>press BUTTON</c> (a click), <c>press BUTTON MS</c>, <c>press BUTTON hold</c> (until <c>release</c>).</summary>
+    private static PressArgs PressArguments(IReadOnlyList<string> operands) =>
+        operands.Count < 2 ? new PressArgs(operands[0])
+        : operands[1] == "hold" ? new PressArgs(operands[0], Hold: true)
+        : new PressArgs(operands[0], int.Parse(operands[1], System.Globalization.CultureInfo.InvariantCulture));
+
+    private static bool IsPressDuration(string text) =>
+        text == "hold" || (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms is >= 1 and <= 60_000);
 
     private void Print(string command, ControlReply reply, bool json)
     {
@@ -187,6 +213,13 @@ public sealed class PicotalkCommandLine
                 break;
             case ControlCommands.Devices:
                 HumanOutput.WriteDevices(_stdout, reply.ReadResult(ControlJsonContext.Default.DevicesResult));
+                break;
+            case ControlCommands.Press:
+            case ControlCommands.Release:
+                HumanOutput.WriteDevice(_stdout, reply.ReadResult(ControlJsonContext.Default.DeviceSummary));
+                break;
+            case ApplianceCommands.Door:
+                _stdout.WriteLine("door request sent; the answer comes as a 'door' event");
                 break;
             default:
                 _stdout.WriteLine($"state: {reply.ReadResult(ControlJsonContext.Default.StateResult).State}");

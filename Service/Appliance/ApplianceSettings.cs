@@ -61,3 +61,36 @@ public sealed record ApplianceSettings
 
     public IReadOnlyList<int> ButtonLines => [AnswerLine, CallLine, PttLine];
 }
+
+/// <summary>The appliance's settings from the config file.</summary>
+public static class ApplianceSettingsConfig
+{
+    public static ApplianceSettings From(Config.GpioConfig gpio, Config.CallConfig calls) => new()
+    {
+        AnswerLine = gpio.Answer,
+        CallLine = gpio.Call,
+        PttLine = gpio.Ptt,
+        StatusLedLine = gpio.StatusLed,
+        CallLedLine = gpio.CallLed,
+        DoorLine = gpio.Door,
+        ButtonsActiveLow = gpio.ActiveLow,
+        Buttons = new ButtonOptions
+        {
+            Debounce = TimeSpan.FromMilliseconds(gpio.DebounceMs),
+            LongPress = TimeSpan.FromMilliseconds(gpio.LongPressMs),
+        },
+        DoorPulse = TimeSpan.FromMilliseconds(gpio.DoorPulseMs),
+        AutoAnswer = calls.AutoAnswer,
+        AutoAnswerDelay = TimeSpan.FromSeconds(calls.AutoAnswerDelaySeconds),
+        UnknownCallers = calls.UnknownCallers switch
+        {
+            Config.UnknownCallerPolicy.Refuse => UnknownCallers.Refuse,
+            Config.UnknownCallerPolicy.RingOnly => UnknownCallers.RingOnly,
+            _ => UnknownCallers.Allow,
+        },
+        DoNotDisturb = calls.DoNotDisturb,
+        SpeedDial = calls.SpeedDial,
+        HalfDuplex = calls.HalfDuplex,
+        Ringtone = calls.Ringtone,
+    };
+}

@@ -15,7 +15,7 @@ namespace PicoTalk.Service.Daemon;
 /// The daemon's answers to control commands. Each command that reads or changes state runs on the
 /// event loop (<see cref="Loop.EventLoop.InvokeAsync{T}"/>); name resolution for <c>dial</c> runs off it.
 /// </summary>
-internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHandler
+internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHandler
 {
     public async Task<ControlReply> HandleAsync(ControlRequest request, CancellationToken cancellationToken)
     {
@@ -34,6 +34,11 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
                 return await Command(request, c => c.Answer()).ConfigureAwait(false);
             case ControlCommands.Hangup:
                 return await Command(request, c => c.Hangup()).ConfigureAwait(false);
+            case ControlCommands.Press:
+            case ControlCommands.Release:
+                return await ButtonAsync(request).ConfigureAwait(false);
+            case ApplianceCommands.Door:
+                return await Command(request, c => c.RequestDoor()).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
         }
@@ -128,7 +133,7 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
         }
 
         return new StatusResult(daemon.Calls.State.WireName(), daemon.Id.ToString(), daemon.UdpPort, ThisAssembly.Version,
-            call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht);
+            call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht, daemon.Appliance.Summary());
     }
 
     private static string NatWireName(NatObserver nat) => nat.IsBehindNat == false

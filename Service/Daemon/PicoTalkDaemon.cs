@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Runtime.InteropServices;
 using PicoTalk.Hal.Audio;
+using PicoTalk.Hal.Gpio;
+using PicoTalk.Service.Appliance;
 using PicoTalk.Protocol.Dht;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Protocol.Media;
@@ -21,7 +23,7 @@ namespace PicoTalk.Service.Daemon;
 /// The composition root of <c>picotalkd</c>: builds the layers bottom-up around the one event loop
 /// and the one UDP socket, starts them, prints the ready line, and takes them down in reverse.
 /// </summary>
-public sealed class PicoTalkDaemon : IAsyncDisposable
+public sealed partial class PicoTalkDaemon : IAsyncDisposable
 {
     private readonly DaemonLog _log;
     private readonly EventLoop _loop;
@@ -51,10 +53,15 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
-        var media = new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut, config.MediaSettings(),
-            config.VoiceSettings(), time, log);
+        // The ringtone plays on the call's own output, and is stopped (its device closed) before a
+        // call opens that device.
+        var tones = new TonePlayer(() => AudioDevices.OpenSink(settings.AudioOut, config.Audio.FrameMs, time), log.Warn);
+        var media = new ToneStoppingMediaFactory(tones, new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut,
+            config.MediaSettings(), config.VoiceSettings(), time, log));
         Events = new ControlEvents();
-        _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, Events, new CallOptions
+        var callEvents = new CallEventsFanOut();
+        callEvents.Add(Events);
+        _core = new ApplianceCore(_identity, _loop, dispatcher, drops, _transport, media, callEvents, new CallOptions
         {
             Name = config.Name,
             RingTimeout = TimeSpan.FromSeconds(config.Calls.RingTimeoutSeconds),
@@ -75,6 +82,10 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
                 (endpoint, id) => _loop.Post(() => _core.Dht!.AddCandidate(endpoint, id)), log,
                 new LanDiscoverySocketOptions { Interfaces = config.Dht.LanInterfaces.Count > 0 ? config.Dht.LanInterfaces : null });
         }
+
+        Appliance = StartAppliance(config, tones, time);
+        callEvents.Add(Appliance);
+        _core.Calls.Policy = Appliance;
 
         _control = new ControlServer(settings.ControlPath, new DaemonControlHandler(this), log.Info);
         Events.Server = _control;
@@ -100,6 +111,9 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
 
     internal ControlEvents Events { get; }
 
+    /// <summary>Buttons, LEDs, door, ringtone and call policies.</summary>
+    internal ApplianceController Appliance { get; }
+
     public static PicoTalkDaemon Start(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {
         var daemon = new PicoTalkDaemon(settings, log, time);
@@ -107,6 +121,7 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         daemon._transport.Start();
         daemon._control.Start();
         daemon.StartDht();
+        daemon._loop.Post(daemon.Appliance.Started);
         log.Plain($"ready id={daemon.Id} udp={daemon.UdpPort} control={settings.ControlPath}");
         return daemon;
     }
@@ -210,6 +225,19 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
             {
                 SaveRoutingTable();
                 _core.Calls.Shutdown();
+                return true;
+            }).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            _log.Warn($"shutdown: {e.Message}");
+        }
+
+        try
+        {
+            await _loop.InvokeAsync(() =>
+            {
+                Appliance.Dispose(); // LEDs off, relay released, tone stopped
                 return true;
             }).WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         }
