@@ -69,11 +69,26 @@ internal sealed class CallNode : IDisposable, ICallEvents, ICallMediaFactory, ID
         _sender.Target = _endpoint;
     }
 
-    public void StateChanged(CallState was, CallTrigger on, CallState now) => Transitions.Add((was, on, now));
+    /// <summary>Another listener of this node's call events (an appliance controller under test).</summary>
+    public ICallEvents? Also { get; set; }
 
-    public void Ringing(Call call) => Rings.Add(call);
+    public void StateChanged(CallState was, CallTrigger on, CallState now)
+    {
+        Transitions.Add((was, on, now));
+        Also?.StateChanged(was, on, now);
+    }
 
-    public void CallEnded(Call call, CallEndReason reason, string message) => Ended.Add((reason, message));
+    public void Ringing(Call call)
+    {
+        Rings.Add(call);
+        Also?.Ringing(call);
+    }
+
+    public void CallEnded(Call call, CallEndReason reason, string message)
+    {
+        Ended.Add((reason, message));
+        Also?.CallEnded(call, reason, message);
+    }
 
     public ICallMedia Start(SecureSession session)
     {
