@@ -3,10 +3,13 @@ using System.Runtime.InteropServices;
 using PicoTalk.Hal.Audio;
 using PicoTalk.Service.Config;
 using PicoTalk.Service.Daemon;
+using PicoTalk.Service.Systemd;
 
 namespace PicoTalk.Service;
 
-/// <summary><c>picotalkd</c>: resolves the settings, starts the daemon, runs until SIGTERM or SIGINT.</summary>
+/// <summary><c>picotalkd</c>: resolves the settings, starts the daemon, runs until SIGTERM or SIGINT.
+/// Under systemd (<c>Type=notify</c>) it reports READY once it serves, keeps the watchdog fed from
+/// the event loop, and reports STOPPING when told to stop (sd_notify(3)).</summary>
 public static class Program
 {
     public static async Task<int> Main(string[] args)
@@ -31,6 +34,8 @@ public static class Program
             return 0;
         }
 
+        // A no-op where NOTIFY_SOCKET is unset (started from a shell or by a test).
+        using var notifier = SystemdNotifier.FromEnvironment();
         DaemonSettings settings;
         try
         {
@@ -39,14 +44,18 @@ public static class Program
         catch (Exception e) when (e is ConfigException or ArgumentException or FormatException or IOException or UnauthorizedAccessException)
         {
             log.Error(e.Message);
+            notifier.Status($"bad settings: {e.Message}");
             return 2;
         }
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        // STOPPING=1 as the signal arrives, so `systemctl status` shows the unit deactivating while
+        // the daemon hangs up its call and saves its routing table.
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; notifier.Stopping(); stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; notifier.Stopping(); stop.TrySetResult(); });
 
         PicoTalkDaemon daemon;
+        notifier.Status("starting");
         try
         {
             daemon = PicoTalkDaemon.Start(settings, log, time);
@@ -54,11 +63,31 @@ public static class Program
         catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
             log.Error($"cannot start: {e.Message}");
+            notifier.Status($"cannot start: {e.Message}");
             return 1;
+        }
+
+        // The socket, the control socket and the loop all run now: Type=notify units that are
+        // ordered after picotalkd.service may start.
+        notifier.Ready($"ready, UDP port {daemon.UdpPort}, id {daemon.Id}");
+        SystemdWatchdog? watchdog = null;
+        try
+        {
+            watchdog = SystemdWatchdog.StartFromEnvironment(daemon.Loop, notifier);
+        }
+        catch (FormatException e)
+        {
+            log.Warn($"systemd watchdog: {e.Message}; not pinging");
+        }
+
+        if (watchdog is not null)
+        {
+            log.Info($"systemd watchdog: timeout {watchdog.Timeout.TotalSeconds:0.###} s, pinging from the event loop every {watchdog.PingInterval.TotalSeconds:0.###} s");
         }
 
         await stop.Task.ConfigureAwait(false);
         log.Info("stopping");
+        watchdog?.Dispose();
         await daemon.DisposeAsync().ConfigureAwait(false);
         return 0;
     }

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using PicoTalk.TestSupport;
+
+namespace PicoTalk.Integration.Tests;
+
+/// <summary>
+/// A real <c>picotalkd</c> under a stand-in for systemd: the test binds the notification socket,
+/// hands its path over in <c>NOTIFY_SOCKET</c> (with <c>WATCHDOG_USEC</c>) as the manager does for a
+/// <c>Type=notify</c> unit, and reads what the daemon says (sd_notify(3)).
+/// </summary>
+public sealed class SystemdNotifyTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    private readonly TempDirectory _dir = new("picotalk-sdnotify");
+    private readonly Socket _manager = new(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+    private readonly byte[] _buffer = new byte[4096];
+
+    public SystemdNotifyTests()
+    {
+        _manager.Bind(new UnixDomainSocketEndPoint(_dir.File("notify")));
+    }
+
+    public void Dispose()
+    {
+        _manager.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Reports_ready_feeds_the_watchdog_from_its_loop_and_reports_stopping_on_SIGTERM()
+    {
+        // 1 s: a ping every 500 ms (systemd's own minimum for WatchdogSec= is 1 µs; the unit uses 30 s).
+        await using var daemon = await DaemonProcess.StartAsync(_dir.File("d"), new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = _dir.File("notify"),
+            ["WATCHDOG_USEC"] = "1000000",
+        }, "--audio-in", "silence", "--audio-out", "null");
+
+        Assert.Equal("STATUS=starting", await ReceiveAsync(Wait));
+        // READY comes once the daemon serves: the ready line has been printed (StartAsync waited for it).
+        Assert.Equal($"READY=1\nSTATUS=ready, UDP port {daemon.UdpPort}, id {daemon.Id}", await ReceiveAsync(Wait));
+
+        var clock = Stopwatch.StartNew();
+        var pings = new List<TimeSpan>();
+        while (pings.Count < 4)
+        {
+            Assert.Equal("WATCHDOG=1", await ReceiveAsync(Wait));
+            pings.Add(clock.Elapsed);
+        }
+
+        // The first ping goes at once; the next three at 500 ms steps, never as late as the timeout.
+        for (int i = 2; i < pings.Count; i++)
+        {
+            var gap = pings[i] - pings[i - 1];
+            Assert.True(gap > TimeSpan.FromMilliseconds(400) && gap < TimeSpan.FromSeconds(1), $"ping {i} came {gap.TotalMilliseconds:0} ms after the one before\n{daemon.Output}");
+        }
+
+        Assert.Contains("systemd watchdog: timeout 1 s", daemon.Output);
+        Assert.Equal(0, await daemon.StopAsync(Wait));
+        // Pings may still be queued ahead of it.
+        string? message;
+        do
+        {
+            message = await ReceiveAsync(Wait);
+        }
+        while (message == "WATCHDOG=1");
+
+        Assert.Equal("STOPPING=1", message);
+    }
+
+    [Fact]
+    public async Task A_watchdog_meant_for_another_process_is_not_fed()
+    {
+        // WATCHDOG_PID names the process the manager watches; a child that inherited the variables
+        // must stay quiet (sd_watchdog_enabled(3)). PID 1 is never the daemon.
+        await using var daemon = await DaemonProcess.StartAsync(_dir.File("d"), new Dictionary<string, string>
+        {
+            ["NOTIFY_SOCKET"] = _dir.File("notify"),
+            ["WATCHDOG_USEC"] = "200000",
+            ["WATCHDOG_PID"] = "1",
+        }, "--audio-in", "silence", "--audio-out", "null");
+
+        Assert.Equal("STATUS=starting", await ReceiveAsync(Wait));
+        Assert.StartsWith("READY=1\n", await ReceiveAsync(Wait));
+        // Five whole timeouts without a ping.
+        Assert.Null(await ReceiveAsync(TimeSpan.FromSeconds(1)));
+        Assert.Equal(0, await daemon.StopAsync(Wait));
+        Assert.Equal("STOPPING=1", await ReceiveAsync(Wait));
+    }
+
+    /// <summary>The next datagram from the daemon, or null when none comes within <paramref name="timeout"/>.</summary>
+    private async Task<string?> ReceiveAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            int length = await _manager.ReceiveAsync(_buffer, SocketFlags.None, cts.Token);
+            return Encoding.UTF8.GetString(_buffer, 0, length);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+}
