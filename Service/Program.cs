@@ -70,6 +70,8 @@ public static class Program
         // The socket, the control socket and the loop all run now: Type=notify units that are
         // ordered after picotalkd.service may start.
         notifier.Ready($"ready, UDP port {daemon.UdpPort}, id {daemon.Id}");
+        // From now on STATUS follows the device and the call ("degraded, in_call, UDP port 5004").
+        daemon.Loop.Post(() => daemon.ReportStatusTo(status => notifier.Status(status)));
         SystemdWatchdog? watchdog = null;
         try
         {

@@ -86,6 +86,7 @@ public sealed partial class ApplianceController
         }
 
         UpdateLeds();
+        StatusChanged?.Invoke();
     }
 
     /// <summary>A call rings in: a contact marked for auto-answer is answered after the delay, with the

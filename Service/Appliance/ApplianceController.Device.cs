@@ -19,8 +19,9 @@ public sealed partial class ApplianceController
     /// <summary>What put the device in <see cref="DeviceState.Error"/>; null otherwise.</summary>
     public string? Fault { get; private set; }
 
-    /// <summary>Called after every device state change (systemd's STATUS follows it).</summary>
-    public Action<DeviceState, string?>? DeviceChanged { get; set; }
+    /// <summary>Called on the loop after every change of the device or call state (systemd's STATUS
+    /// follows it).</summary>
+    public Action? StatusChanged { get; set; }
 
     /// <summary>The daemon is up: Ready (or Degraded without network), and the network is watched from now on.</summary>
     public void Started()
@@ -74,7 +75,7 @@ public sealed partial class ApplianceController
         _publish(ControlEvent.Create(ApplianceEventNames.Device,
             new DeviceEventData(was.WireName(), trigger.WireName(), now.WireName(), Fault), ControlJsonContext.Default.DeviceEventData));
         UpdateLeds();
-        DeviceChanged?.Invoke(now, Fault);
+        StatusChanged?.Invoke();
     }
 
     /// <summary>The device part of <c>status</c>.</summary>

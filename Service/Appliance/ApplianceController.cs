@@ -82,6 +82,15 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
         // The loop polls the chip's descriptor beside the UDP socket: an edge costs no thread of its
         // own. A manual loop (tests on a fake clock) polls nothing; they call ReadEdges themselves.
         _watch = loop.IsManual ? null : loop.WatchReadable(_inputs.PollDescriptor, new EdgeReader(this));
+        // Edges tell changes only: a button already held at start is seen by its level.
+        for (int i = 0; i < _lines.Length; i++)
+        {
+            if (_inputs.IsActive(_lines[i]))
+            {
+                _buttons[i].OnLevel(true);
+            }
+        }
+
         UpdateLeds();
     }
 

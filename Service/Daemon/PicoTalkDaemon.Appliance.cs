@@ -38,6 +38,21 @@ public sealed partial class PicoTalkDaemon
         return appliance;
     }
 
+    /// <summary>
+    /// Sends a one-line status to <paramref name="status"/> now and on every change of the device or
+    /// call state, on the loop: systemd shows it in <c>systemctl status</c> (sd_notify STATUS=).
+    /// </summary>
+    internal void ReportStatusTo(Action<string> status)
+    {
+        _loop.AssertOnLoop();
+        Appliance.StatusChanged = () => status(StatusLine());
+        status(StatusLine());
+    }
+
+    /// <summary>"ready, idle, UDP port 5004" or "error (gpio chip:/dev/gpiochip0: ...), in_call, UDP port 5004".</summary>
+    internal string StatusLine() =>
+        $"{Appliance.Device.WireName()}{(Appliance.Fault is { } fault ? $" ({fault})" : "")}, {_core.Calls.State.WireName()}, UDP port {UdpPort}";
+
     /// <summary>The contacts as they are now (on the loop).</summary>
     private IReadOnlyList<ContactConfig> CurrentContacts() => Settings.Config.Contacts;
 

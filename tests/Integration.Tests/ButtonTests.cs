@@ -1,0 +1,153 @@
+using System.Text.Json;
+using PicoTalk.TestSupport;
+using Xunit.Abstractions;
+
+namespace PicoTalk.Integration.Tests;
+
+/// <summary>
+/// Issue 5 "Done when": `picotalk press ANSWER` and friends drive the simulated buttons of a running
+/// daemon; a call rings a daemon and a button press answers it. Two real daemons on loopback; the
+/// press goes over the control socket, becomes an edge on the simulated GPIO line, is read by the
+/// event loop from the chip's descriptor, debounced, and mapped to the call action.
+/// </summary>
+public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _dir = new("picotalk-buttons-");
+    private DaemonProcess? _a;
+    private DaemonProcess? _b;
+    private EventStream? _aEvents;
+    private EventStream? _bEvents;
+
+    private DaemonProcess A => _a!;
+
+    private DaemonProcess B => _b!;
+
+    public async Task InitializeAsync()
+    {
+        _a = await DaemonProcess.StartAsync(_dir.File("a"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
+        // B knows A as a contact that may open its door.
+        DaemonProcess.WriteConfig(_dir.File("b"), $$$"""
+            {"contacts":[{"name":"alice","id":"{{{A.Id}}}","may_open_door":true}],"gpio":{"door_pulse_ms":500}}
+            """);
+        _b = await DaemonProcess.StartAsync(_dir.File("b"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
+        _aEvents = await EventStream.OpenAsync(A);
+        _bEvents = await EventStream.OpenAsync(B);
+    }
+
+    public async Task DisposeAsync()
+    {
+        output.WriteLine($"--- A ---\n{_a?.Output}\n--- B ---\n{_b?.Output}");
+        foreach (var events in new[] { _aEvents, _bEvents })
+        {
+            if (events is not null)
+            {
+                await events.DisposeAsync();
+            }
+        }
+
+        foreach (var daemon in new[] { _a, _b })
+        {
+            if (daemon is not null)
+            {
+                await daemon.DisposeAsync();
+            }
+        }
+
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Answer_hangs_up_and_a_long_press_rejects()
+    {
+        await RingBAsync();
+        Assert.Equal("fast_blink", await CallLedAsync(B));
+        await PressAsync(B, "ANSWER");
+        await _aEvents!.WaitForStateAsync("in_call", Wait);
+        await _bEvents!.WaitForStateAsync("in_call", Wait);
+        Assert.Equal("on", await CallLedAsync(B));
+
+        // In a call the same button hangs up.
+        await PressAsync(B, "ANSWER");
+        await _aEvents.WaitForStateAsync("idle", Wait);
+        await _bEvents.WaitForStateAsync("idle", Wait);
+
+        // Held for 2 s (past the 1.5 s long press) it rejects.
+        await RingBAsync();
+        await PressAsync(B, "ANSWER", "2000");
+        var ended = await _aEvents.WaitForAsync("call_ended", e => e.GetProperty("reason").GetString() == "rejected", Wait);
+        Assert.Equal("rejected", ended.GetProperty("reason").GetString());
+        await _bEvents.WaitForAsync("button", e => e.GetProperty("gesture").GetString() == "long_press", Wait);
+    }
+
+    [Fact]
+    public async Task Ptt_hold_and_release_and_the_door_opens_for_a_contact()
+    {
+        await RingBAsync();
+        await PressAsync(B, "ANSWER");
+        await _aEvents!.WaitForStateAsync("in_call", Wait);
+
+        await PressAsync(B, "PTT", "hold");
+        await _bEvents!.WaitForAsync("button", e => e.GetProperty("button").GetString() == "PTT" && e.GetProperty("action").GetString() == "talk_start", Wait);
+        Assert.True(await DeviceAsync(B, d => d.GetProperty("talking").GetBoolean()));
+        Assert.Equal("flash", await CallLedAsync(B));
+        var release = await B.CliAsync("release", "PTT");
+        Assert.True(release.ExitCode == 0, release.ToString());
+        await _bEvents.WaitForAsync("button", e => e.GetProperty("action").GetString() == "talk_stop", Wait);
+
+        // A (B's contact, allowed) asks B to open its door from the call.
+        var door = await A.CliAsync("door");
+        Assert.True(door.ExitCode == 0, door.ToString());
+        var answered = await _aEvents.WaitForAsync("door", timeout: Wait);
+        Assert.Equal("answered", answered.GetProperty("direction").GetString());
+        Assert.True(answered.GetProperty("opened").GetBoolean(), answered.ToString());
+        var opened = await _bEvents.WaitForAsync("door", timeout: Wait);
+        Assert.Equal("opened_here", opened.GetProperty("direction").GetString());
+        Assert.Equal(A.Id, opened.GetProperty("peer_id").GetString());
+
+        // B is not A's contact: A refuses B's request.
+        Assert.Equal(0, (await B.CliAsync("door")).ExitCode);
+        var refused = await _bEvents.WaitForAsync("door", e => e.GetProperty("direction").GetString() == "answered", Wait);
+        Assert.False(refused.GetProperty("opened").GetBoolean());
+        Assert.Contains("not a contact", refused.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_button_names_and_durations_are_refused()
+    {
+        var unknown = await B.CliAsync("press", "DOOR");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("button: must be ANSWER, CALL or PTT", unknown.Stderr);
+        var badDuration = await B.CliAsync("press", "ANSWER", "soon");
+        Assert.Equal(2, badDuration.ExitCode);
+        var noCall = await B.CliAsync("door");
+        Assert.Equal(1, noCall.ExitCode);
+        Assert.Contains("from a call in progress", noCall.Stderr);
+    }
+
+    private async Task RingBAsync()
+    {
+        var dial = await A.CliAsync("dial", $"127.0.0.1:{B.UdpPort}/{B.Id}");
+        Assert.True(dial.ExitCode == 0, dial.ToString());
+        await _bEvents!.WaitForAsync("ring", timeout: Wait);
+        await _aEvents!.WaitForStateAsync("ringing_out", Wait);
+    }
+
+    private static async Task PressAsync(DaemonProcess daemon, params string[] args)
+    {
+        var result = await daemon.CliAsync(["press", .. args]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    private static async Task<string?> CallLedAsync(DaemonProcess daemon)
+    {
+        var status = JsonDocument.Parse((await daemon.CliAsync("status", "--json")).Stdout).RootElement;
+        return status.GetProperty("device").GetProperty("call_led").GetString();
+    }
+
+    private static async Task<bool> DeviceAsync(DaemonProcess daemon, Func<JsonElement, bool> check)
+    {
+        var status = JsonDocument.Parse((await daemon.CliAsync("status", "--json")).Stdout).RootElement;
+        return check(status.GetProperty("device"));
+    }
+}
