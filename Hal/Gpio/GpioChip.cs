@@ -74,6 +74,7 @@ public sealed class GpioChip : IGpioChip
     internal static ulong OutputFlags(bool activeLow) =>
         GpioUapi.FlagOutput | (activeLow ? GpioUapi.FlagActiveLow : 0);
 
+    /// <summary>Closes the chip's fd; line requests stay until each is disposed (they hold their own fds).</summary>
     public void Dispose()
     {
         GpioNative.CloseQuietly(_fd);

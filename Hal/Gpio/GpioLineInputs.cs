@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace PicoTalk.Hal.Gpio;
 
 /// <summary>
@@ -45,11 +47,11 @@ internal sealed unsafe class GpioLineInputs : IGpioInputs
         {
             bytes = GpioNative.Read(_fd, events, (nuint)(wanted * sizeof(GpioUapi.LineEvent)));
         }
-        while (bytes < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == GpioNative.EINTR);
+        while (bytes < 0 && Marshal.GetLastPInvokeError() == GpioNative.EINTR);
 
         if (bytes < 0)
         {
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            int errno = Marshal.GetLastPInvokeError();
             if (errno == GpioNative.EAGAIN)
             {
                 return 0;
@@ -58,7 +60,8 @@ internal sealed unsafe class GpioLineInputs : IGpioInputs
             throw GpioNative.Error($"{_where}: read of line events", errno);
         }
 
-        // The kernel copies whole events only (gpiolib-cdev linereq_read).
+        // The kernel copies whole events only (gpiolib-cdev linereq_read). When its buffer fills it
+        // drops the oldest event (seqno jumps); an owner that must not miss a level reads IsActive.
         int count = (int)(bytes / sizeof(GpioUapi.LineEvent));
         for (int i = 0; i < count; i++)
         {

@@ -4,7 +4,8 @@ namespace PicoTalk.Hal.Gpio;
 /// A GPIO chip: the driver interface buttons and LEDs sit on (STYLE.md 8). The real one is
 /// <see cref="GpioChip"/> (Linux GPIO character device, uAPI v2), the other
 /// <see cref="SimulatedGpioChip"/>; <see cref="GpioChips.Open(string)"/> picks one from a spec.
-/// Line requests outlive nothing: dispose each request, then the chip.
+/// Each request is released by its own Dispose; disposing the chip does not release them (as with
+/// the kernel, where every line request has its own fd).
 /// </summary>
 public interface IGpioChip : IDisposable
 {
