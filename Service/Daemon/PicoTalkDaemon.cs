@@ -48,6 +48,7 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
         var drops = new DropCounters();
         var dispatcher = new PacketDispatcher(drops);
         _loop = new EventLoop(time, e => _log.Error($"loop: {e}"));
+        Contacts = new ContactBook(_loop, settings.ConfigPath, settings.Config.Contacts, log.Warn);
         _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
@@ -99,6 +100,9 @@ public sealed class PicoTalkDaemon : IAsyncDisposable
     internal long LanPeersHeard => _lan?.Discovery.Counters.Reported ?? 0;
 
     internal ControlEvents Events { get; }
+
+    /// <summary>The contacts (config.json "contacts"), read on the loop, changed through the disk.</summary>
+    internal ContactBook Contacts { get; }
 
     public static PicoTalkDaemon Start(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {
