@@ -34,6 +34,8 @@ internal sealed class DaemonControlHandler(PicoTalkDaemon daemon) : IControlHand
                 return await Command(request, c => c.Answer()).ConfigureAwait(false);
             case ControlCommands.Hangup:
                 return await Command(request, c => c.Hangup()).ConfigureAwait(false);
+            case ControlCommands.Contacts:
+                return await ContactsCommand.HandleAsync(daemon.Loop, daemon.Contacts, request).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
         }
