@@ -9,10 +9,18 @@ public sealed record CommandLineArguments(
     bool Json,
     bool Help,
     string? Command,
-    IReadOnlyList<string> Operands)
+    IReadOnlyList<string> Operands,
+    bool AutoAnswer = false,
+    bool Door = false)
 {
     public const string ControlOption = "--control";
     public const string JsonOption = "--json";
+
+    /// <summary><c>contacts add</c>: the contact's calls are answered automatically.</summary>
+    public const string AutoAnswerOption = "--auto-answer";
+
+    /// <summary><c>contacts add</c>: the contact may open the door.</summary>
+    public const string DoorOption = "--door";
 
     /// <summary>Parses <paramref name="args"/>; on failure <paramref name="error"/> says what is wrong.</summary>
     public static bool TryParse(IReadOnlyList<string> args, out CommandLineArguments? parsed, out string error)
@@ -21,6 +29,8 @@ public sealed record CommandLineArguments(
         string? controlPath = null;
         bool json = false;
         bool help = false;
+        bool autoAnswer = false;
+        bool door = false;
         bool optionsEnded = false;
         var positional = new List<string>();
         for (int i = 0; i < args.Count; i++)
@@ -42,6 +52,12 @@ public sealed record CommandLineArguments(
                     break;
                 case "--help" or "-h":
                     help = true;
+                    break;
+                case AutoAnswerOption:
+                    autoAnswer = true;
+                    break;
+                case DoorOption:
+                    door = true;
                     break;
                 case ControlOption:
                     if (i + 1 >= args.Count || args[i + 1].Length == 0)
@@ -65,7 +81,7 @@ public sealed record CommandLineArguments(
         }
 
         string? command = positional.Count > 0 ? positional[0] : null;
-        parsed = new CommandLineArguments(controlPath, json, help, command, positional.Skip(1).ToArray());
+        parsed = new CommandLineArguments(controlPath, json, help, command, positional.Skip(1).ToArray(), autoAnswer, door);
         error = string.Empty;
         return true;
     }

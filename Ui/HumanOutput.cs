@@ -136,6 +136,33 @@ public static class HumanOutput
         }
     }
 
+    /// <summary>One line per contact: name, ID, then what it may do; or "contacts: none".</summary>
+    public static void WriteContacts(TextWriter output, ContactsResult contacts)
+    {
+        if (contacts.Contacts.Count == 0)
+        {
+            output.WriteLine("contacts: none");
+            return;
+        }
+
+        int width = contacts.Contacts.Max(c => c.Name.Length);
+        foreach (var c in contacts.Contacts)
+        {
+            var may = new List<string>(2);
+            if (c.AutoAnswer)
+            {
+                may.Add("auto-answer");
+            }
+
+            if (c.MayOpenDoor)
+            {
+                may.Add("opens the door");
+            }
+
+            output.WriteLine($"{c.Name.PadRight(width)}  {c.Id}  {string.Join(", ", may)}".TrimEnd());
+        }
+    }
+
     /// <summary>One line per event; an event this client does not know is shown with its raw data.</summary>
     public static void WriteEvent(TextWriter output, ControlEvent evt)
     {

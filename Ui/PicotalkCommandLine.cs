@@ -34,6 +34,11 @@ public sealed class PicotalkCommandLine
           dial <ID|HOST:PORT> call an appliance by ID, address, or HOST:PORT/ID
           answer              answer the ringing call
           hangup              end or reject the current call
+          contacts            list the contacts
+          contacts add NAME ID [--auto-answer] [--door]
+                              add a contact: its calls answered automatically, may open the door
+          contacts remove NAME
+                              remove a contact (names are matched without case)
           events              print events as they happen until the daemon stops or Ctrl-C
           press BUTTON [MS|hold]
                               press ANSWER, CALL or PTT (a click; MS milliseconds; or
@@ -64,6 +69,7 @@ public sealed class PicotalkCommandLine
         [ControlCommands.Press] = (1, 2),
         [ControlCommands.Release] = (1, 1),
         [ApplianceCommands.Door] = (0, 0),
+        [ControlCommands.Contacts] = (0, int.MaxValue), // checked by TryContactsArguments
     };
 
     private readonly TextWriter _stdout;
@@ -103,7 +109,19 @@ public sealed class PicotalkCommandLine
             return UsageError($"unknown command '{command}'");
         }
 
-        if (parsed.Operands.Count < operandCount.Min || parsed.Operands.Count > operandCount.Max)
+        JsonElement? arguments = null;
+        if (command == ControlCommands.Contacts)
+        {
+            if (!TryContactsArguments(parsed, out arguments, out string usage))
+            {
+                return UsageError(usage);
+            }
+        }
+        else if (parsed.AutoAnswer || parsed.Door)
+        {
+            return UsageError($"{(parsed.AutoAnswer ? CommandLineArguments.AutoAnswerOption : CommandLineArguments.DoorOption)} is for 'contacts add'");
+        }
+        else if (parsed.Operands.Count < operandCount.Min || parsed.Operands.Count > operandCount.Max)
         {
             return UsageError(operandCount.Max == 0
                 ? $"'{command}' takes no arguments"
@@ -124,7 +142,7 @@ public sealed class PicotalkCommandLine
         try
         {
             await using var client = await ControlClient.ConnectAsync(path, untilReply.Token).ConfigureAwait(false);
-            var reply = await client.RequestAsync(command, Arguments(command, parsed.Operands), untilReply.Token).ConfigureAwait(false);
+            var reply = await client.RequestAsync(command, arguments ?? Arguments(command, parsed.Operands), untilReply.Token).ConfigureAwait(false);
             if (!reply.Ok)
             {
                 _stderr.WriteLine($"error: {reply.Error!.Code}: {reply.Error.Message}");
@@ -191,6 +209,30 @@ public sealed class PicotalkCommandLine
     private static bool IsPressDuration(string text) =>
         text == "hold" || (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms) && ms is >= 1 and <= 60_000);
 
+    /// <summary><c>contacts</c>, <c>contacts add NAME ID [--auto-answer] [--door]</c> or <c>contacts remove NAME</c>.</summary>
+    private static bool TryContactsArguments(CommandLineArguments parsed, out JsonElement? arguments, out string usage)
+    {
+        var ops = parsed.Operands;
+        ContactsArgs? args = ops switch
+        {
+            [] => new ContactsArgs(ContactOps.List),
+            [ContactOps.Add, string name, string id] => new ContactsArgs(ContactOps.Add, name, id, parsed.AutoAnswer, parsed.Door),
+            [ContactOps.Remove, string name] => new ContactsArgs(ContactOps.Remove, name),
+            _ => null,
+        };
+        arguments = null;
+        usage = args is null
+            ? "'contacts' takes no arguments, 'add NAME ID [--auto-answer] [--door]' or 'remove NAME'"
+            : args.Op != ContactOps.Add && (parsed.AutoAnswer || parsed.Door) ? "--auto-answer and --door are for 'contacts add'" : "";
+        if (usage.Length > 0)
+        {
+            return false;
+        }
+
+        arguments = JsonSerializer.SerializeToElement(args, ControlJsonContext.Default.ContactsArgs);
+        return true;
+    }
+
     private void Print(string command, ControlReply reply, bool json)
     {
         if (json)
@@ -220,6 +262,9 @@ public sealed class PicotalkCommandLine
                 break;
             case ApplianceCommands.Door:
                 _stdout.WriteLine("door request sent; the answer comes as a 'door' event");
+                break;
+            case ControlCommands.Contacts:
+                HumanOutput.WriteContacts(_stdout, reply.ReadResult(ControlJsonContext.Default.ContactsResult));
                 break;
             default:
                 _stdout.WriteLine($"state: {reply.ReadResult(ControlJsonContext.Default.StateResult).State}");

@@ -32,4 +32,8 @@ namespace PicoTalk.Protocol.Control;
 [JsonSerializable(typeof(DeviceEventData))]
 [JsonSerializable(typeof(ButtonEventData))]
 [JsonSerializable(typeof(DoorEventData))]
+// Here rather than in a second partial declaration beside the contracts: the generator then emits
+// each type's source twice under one hint name and fails (CS8785, "hintName ... must be unique").
+[JsonSerializable(typeof(ContactsArgs))]
+[JsonSerializable(typeof(ContactsResult))]
 public sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using PicoTalk.Hal.Gpio;
 using PicoTalk.Protocol.Control;
 using PicoTalk.Protocol.Identity;
 using PicoTalk.Service.Calls;
+using PicoTalk.Service.Config;
 using PicoTalk.Service.Loop;
 
 namespace PicoTalk.Service.Appliance;
@@ -27,7 +28,7 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
     private readonly ApplianceSettings _settings;
     private readonly CallController _calls;
     private readonly TonePlayer _tones;
-    private readonly Func<NodeId, ContactInfo?> _contacts;
+    private readonly Func<NodeId, Contact?> _contacts;
     private readonly Action _dialSpeedDial;
     private readonly Action<string> _log;
     private readonly Action<ControlEvent> _publish;
@@ -49,7 +50,7 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
         ApplianceSettings settings,
         CallController calls,
         TonePlayer tones,
-        Func<NodeId, ContactInfo?> contacts,
+        Func<NodeId, Contact?> contacts,
         Action dialSpeedDial,
         Action<string> log,
         Action<ControlEvent> publish,

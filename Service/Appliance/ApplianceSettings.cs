@@ -1,5 +1,4 @@
 using PicoTalk.Hal.Gpio;
-using PicoTalk.Protocol.Identity;
 
 namespace PicoTalk.Service.Appliance;
 
@@ -10,9 +9,6 @@ public enum UnknownCallers
     RingOnly,
     Refuse,
 }
-
-/// <summary>A contact as the appliance's policies see it.</summary>
-public sealed record ContactInfo(string Name, NodeId Id, bool AutoAnswer, bool MayOpenDoor);
 
 /// <summary>
 /// What the appliance controller runs with: the GPIO lines (BCM offsets, DESIGN.md "Hardware

@@ -12,7 +12,7 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(directory, $"{TempPrefix(full)}{Environment.ProcessId}.{Guid.NewGuid():N}{TempSuffix}");
         try
         {
             var options = new FileStreamOptions
@@ -40,6 +40,53 @@ public static class AtomicFile
 
     public static void WriteText(string path, string content, UnixFileMode mode) =>
         Write(path, System.Text.Encoding.UTF8.GetBytes(content), mode);
+
+    private const string TempSuffix = ".tmp";
+
+    /// <summary>Temp files of <paramref name="fullPath"/> are <c>.NAME.PID.GUID.tmp</c> beside it.</summary>
+    private static string TempPrefix(string fullPath) => $".{Path.GetFileName(fullPath)}.";
+
+    /// <summary>
+    /// Deletes the temp files a writer of <paramref name="path"/> left behind when it was killed
+    /// between creating its temp file and the rename (SIGKILL, a power cut). A temp file of a process
+    /// that still runs is left alone: it may be writing. The names are returned for the log. Temp files
+    /// of "NAME.last-good" start with ".NAME." too and are removed with them.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemps(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        string prefix = TempPrefix(full);
+        var removed = new List<string>();
+        if (!Directory.Exists(directory))
+        {
+            return removed;
+        }
+
+        foreach (string temp in Directory.EnumerateFiles(directory, prefix + "*" + TempSuffix))
+        {
+            if (WriterRuns(Path.GetFileName(temp)))
+            {
+                continue;
+            }
+
+            TryDelete(temp);
+            removed.Add(temp);
+        }
+
+        return removed;
+    }
+
+    /// <summary>Whether the PID in a temp file's name (the third field from the end) is a live process
+    /// other than this one (proc(5): /proc/PID exists while the process does).</summary>
+    private static bool WriterRuns(string tempName)
+    {
+        string[] parts = tempName.Split('.');
+        return parts.Length >= 4
+            && int.TryParse(parts[^3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+            && pid != Environment.ProcessId
+            && Directory.Exists($"/proc/{pid}");
+    }
 
     private static void FsyncDirectory(string directory)
     {

@@ -12,26 +12,24 @@ public sealed class ConfigException(string path, IReadOnlyList<ConfigError> erro
 /// <summary>
 /// Loads and saves <c>config.json</c>. A missing file is created with the defaults; a file that does
 /// not parse, has unknown keys or out-of-range values is refused with the key and the reason; saves
-/// are atomic (<see cref="AtomicFile"/>).
+/// are atomic (<see cref="AtomicFile"/>) and keep a second copy, <c>config.json.last-good</c>, that
+/// <see cref="LoadOrCreate"/> falls back to when the main file is damaged (ConfigStore.Recovery.cs).
 /// </summary>
 public static partial class ConfigStore
 {
     public const string FileName = "config.json";
 
+    /// <summary>Suffix of the copy of the last config that was saved or loaded whole.</summary>
+    public const string LastGoodSuffix = ".last-good";
+
+    /// <summary>Suffix a damaged config is renamed to, for the owner to inspect.</summary>
+    public const string BadSuffix = ".bad";
+
     private static readonly UnixFileMode Mode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
-    public static DaemonConfig LoadOrCreate(string path)
-    {
-        if (!File.Exists(path))
-        {
-            var defaults = new DaemonConfig();
-            Save(path, defaults);
-            return defaults;
-        }
-
-        return Parse(path, File.ReadAllBytes(path));
-    }
+    // One read-modify-write of a config file at a time in this process (Update).
+    private static readonly Lock WriteLock = new();
 
     public static DaemonConfig Parse(string path, ReadOnlySpan<byte> json)
     {
@@ -54,7 +52,16 @@ public static partial class ConfigStore
         return errors.Count > 0 ? throw new ConfigException(path, errors) : config;
     }
 
-    public static void Save(string path, DaemonConfig config)
+    /// <summary>
+    /// Writes <paramref name="config"/> to <paramref name="path"/>, then the same bytes to its
+    /// last-good copy. Each write is atomic, and the copy is written only after the main file is in
+    /// place, so at every instant both files are whole, valid configs and the copy never holds
+    /// anything the main file did not hold first. Refuses an invalid config without touching either.
+    /// The main file is the commit point: once it is written the save has happened, and a copy that
+    /// could not be written (a full disk) is returned as a warning to log rather than thrown, since the
+    /// stale copy is still a whole config. Null when both were written.
+    /// </summary>
+    public static string? Save(string path, DaemonConfig config)
     {
         var errors = config.Validate();
         if (errors.Count > 0)
@@ -63,7 +70,28 @@ public static partial class ConfigStore
         }
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(config, ConfigJsonContext.Default.DaemonConfig);
-        AtomicFile.Write(path, json, Mode);
+        lock (WriteLock)
+        {
+            AtomicFile.Write(path, json, Mode);
+            return TryWriteLastGood(path, json);
+        }
+    }
+
+    /// <summary>
+    /// Reads the config stored at <paramref name="path"/> (not the command line's overrides of it),
+    /// applies <paramref name="change"/> and saves the result: keys the change does not touch keep
+    /// what the file holds. One update at a time per process; blocks on the disk (run it off the loop).
+    /// Throws <see cref="ConfigException"/> if the stored file or the result is not valid, and
+    /// <see cref="IOException"/> if the disk refuses the write; either way both files stay as they were.
+    /// </summary>
+    public static (DaemonConfig Saved, string? Warning) Update(string path, Func<DaemonConfig, DaemonConfig> change)
+    {
+        lock (WriteLock)
+        {
+            var stored = Parse(path, File.ReadAllBytes(path));
+            var changed = change(stored);
+            return (changed, Save(path, changed));
+        }
     }
 
     private static ConfigError Describe(JsonException e)

@@ -39,6 +39,8 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
                 return await ButtonAsync(request).ConfigureAwait(false);
             case ApplianceCommands.Door:
                 return await Command(request, c => c.RequestDoor()).ConfigureAwait(false);
+            case ControlCommands.Contacts:
+                return await ContactsCommand.HandleAsync(daemon.Loop, daemon.Contacts, request).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
         }

@@ -29,7 +29,7 @@ public sealed partial class PicoTalkDaemon
         }
 
         var appliance = new ApplianceController(_loop, chip, ApplianceSettingsConfig.From(config.Gpio, config.Calls),
-            _core.Calls, tones, FindContact, DialSpeedDial, _log.Info, e => Events.Server?.Publish(e), NetworkIsUp);
+            _core.Calls, tones, Contacts.Find, DialSpeedDial, _log.Info, e => Events.Server?.Publish(e), NetworkIsUp);
         if (gpioFault is not null)
         {
             _loop.Post(() => appliance.ReportFault(gpioFault));
@@ -53,29 +53,17 @@ public sealed partial class PicoTalkDaemon
     internal string StatusLine() =>
         $"{Appliance.Device.WireName()}{(Appliance.Fault is { } fault ? $" ({fault})" : "")}, {_core.Calls.State.WireName()}, UDP port {UdpPort}";
 
-    /// <summary>The contacts as they are now (on the loop).</summary>
-    private IReadOnlyList<ContactConfig> CurrentContacts() => Settings.Config.Contacts;
-
-    /// <summary>The contact with this ID, for the call policies (on the loop).</summary>
-    private ContactInfo? FindContact(NodeId id)
-    {
-        foreach (var contact in CurrentContacts())
-        {
-            if (NodeId.TryParse(contact.Id, out var contactId) && contactId == id)
-            {
-                return new ContactInfo(contact.Name, contactId, contact.AutoAnswer, contact.MayOpenDoor);
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>The CALL button: dials <c>calls.speed_dial</c>, a contact's name, an ID, or HOST:PORT[/ID].</summary>
     private void DialSpeedDial()
     {
         string target = Settings.Config.Calls.SpeedDial;
-        var contact = CurrentContacts().FirstOrDefault(c => string.Equals(c.Name, target, StringComparison.OrdinalIgnoreCase));
-        if (NodeId.TryParse(contact?.Id ?? target, out var id))
+        if (Contacts.Find(target) is { } contact)
+        {
+            LogDial(target, _core.Calls.Dial(contact.Id));
+            return;
+        }
+
+        if (NodeId.TryParse(target, out var id))
         {
             LogDial(target, _core.Calls.Dial(id));
             return;

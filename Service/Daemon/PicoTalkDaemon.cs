@@ -50,6 +50,7 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         var drops = new DropCounters();
         var dispatcher = new PacketDispatcher(drops);
         _loop = new EventLoop(time, e => _log.Error($"loop: {e}"));
+        Contacts = new ContactBook(_loop, settings.ConfigPath, settings.Config.Contacts, log.Warn);
         _transport = new UdpTransport(settings.BindAddress, settings.Config.UdpPort, _loop, dispatcher, drops);
 
         var config = settings.Config;
@@ -113,6 +114,9 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
 
     /// <summary>Buttons, LEDs, door, ringtone and call policies.</summary>
     internal ApplianceController Appliance { get; }
+
+    /// <summary>The contacts (config.json "contacts"), read on the loop, changed through the disk.</summary>
+    internal ContactBook Contacts { get; }
 
     public static PicoTalkDaemon Start(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {

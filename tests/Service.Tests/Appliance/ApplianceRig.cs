@@ -3,6 +3,7 @@ using PicoTalk.Hal.Gpio;
 using PicoTalk.Protocol.Control;
 using PicoTalk.Service.Appliance;
 using PicoTalk.Service.Calls;
+using PicoTalk.Service.Config;
 using PicoTalk.Service.Tests.Calls;
 
 namespace PicoTalk.Service.Tests.Appliance;
@@ -51,7 +52,7 @@ internal sealed class ApplianceRig : IDisposable
 
     public ApplianceController Appliance { get; }
 
-    public List<ContactInfo> Contacts { get; } = new();
+    public List<Contact> Contacts { get; } = new();
 
     public List<RecordingSink> Sinks { get; } = new();
 
@@ -64,9 +65,9 @@ internal sealed class ApplianceRig : IDisposable
     public bool NetworkUp { get; set; } = true;
 
     /// <summary>A as a contact of B.</summary>
-    public ContactInfo AddContactA(bool autoAnswer = false, bool mayOpenDoor = false)
+    public Contact AddContactA(bool autoAnswer = false, bool mayOpenDoor = false)
     {
-        var contact = new ContactInfo("alice", A.Id, autoAnswer, mayOpenDoor);
+        var contact = new Contact("alice", A.Id, autoAnswer, mayOpenDoor);
         Contacts.Add(contact);
         return contact;
     }
