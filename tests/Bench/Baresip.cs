@@ -162,7 +162,9 @@ internal sealed class Baresip : IDisposable
     /// The config file. Only the modules the call needs are loaded: no stdio (its input is not a
     /// terminal), no STUN, TURN or ICE (loopback needs no NAT traversal). The menu module's call
     /// status line, which it reprints every 100 ms during a call, is off: our daemons print nothing
-    /// while in a call either.
+    /// while in a call either. Opus runs in the mode our encoder uses (OPUS_APPLICATION_VOIP,
+    /// Protocol/Media/OpusEncoder.cs) rather than baresip's default "audio", so both sides do the
+    /// same codec work; mono, VBR, no in-band FEC and no DTX are baresip's defaults and ours.
     /// </summary>
     private static string Config(int sipPort, string wav, string alsaPcm) => $"""
         poll_method epoll

@@ -44,14 +44,14 @@ internal static partial class CallBench
     /// <summary>Call set-up, warm-up and window, with room to spare: how long the speech files play.</summary>
     private static TimeSpan SpeechLength => WarmUp + TimeSpan.FromSeconds(Seconds + 30);
 
+    /// <summary>The opus section both profiles share, left open for more keys.</summary>
+    private static readonly string Opus = $"{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}";
+
     /// <summary>
     /// The two settings measured: baresip's (a fixed 32 kbit/s, FEC off on the clean link, no echo
     /// cancellation or noise suppression, as baresip with file audio) and the appliance's defaults at
     /// the same complexity (adaptive bitrate, echo cancellation and noise suppression on).
     /// </summary>
-    /// <summary>The opus section both profiles share, left open for more keys.</summary>
-    private static readonly string Opus = $"{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}";
-
     private static readonly (string Name, string Config)[] Profiles =
     [
         ("baresip settings", "{\"opus\":" + Opus + ",\"adaptive_bitrate\":false},\"audio\":{\"echo_cancellation\":false,\"noise_suppression\":false}}"),
