@@ -5,7 +5,7 @@
 #   ./build.sh run [N]         run appliance N (default 1) with simulated hardware where there is none
 #   ./build.sh picotalk [N] …  the command line client of appliance N (e.g. ./build.sh picotalk 2 status)
 #   ./build.sh test            install what is missing, build, run every test project, print totals
-#   ./build.sh bench [latency|call|dht|dht-sim|dht-loopback]  per-frame media costs and latency; call: CPU and memory of two daemons in a call; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback
+#   ./build.sh bench [latency|call|dht|dht-sim|dht-loopback]  per-frame media costs and latency; call: CPU and memory of two daemons in a call, and of two baresip 1.0; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback
 #   ./build.sh publish         picotalkd compiled ahead of time (NativeAOT) into .build/publish, as the appliance runs it
 #   ./build.sh deps | build
 set -euo pipefail
@@ -143,8 +143,12 @@ cmd_publish() {
 
 cmd_bench() {
   cmd_deps "${TEST_PACKAGES[@]}"
-  # The call benchmark measures the daemon the appliance runs, compiled ahead of time.
-  if [[ ${1:-} == call ]]; then export PICOTALK_DAEMON; PICOTALK_DAEMON=$(cmd_publish); fi
+  # The call benchmark measures the daemon the appliance runs, compiled ahead of time, beside
+  # baresip 1.0 (Debian's baresip-core: the reference of issue 4) measured on this machine.
+  if [[ ${1:-} == call ]]; then
+    apt_ensure baresip-core
+    export PICOTALK_DAEMON; PICOTALK_DAEMON=$(cmd_publish)
+  fi
   log "building benchmarks (Release)"
   local out; out=$(mktemp)
   dotnet build tests/Bench/Bench.csproj -c Release -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1 || { cat "$out"; rm -f "$out"; return 1; }

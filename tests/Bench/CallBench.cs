@@ -10,25 +10,27 @@ namespace PicoTalk.Bench;
 /// <summary>
 /// <c>./build.sh bench call</c> (issue 4 "Done when"): two real <c>picotalkd</c> processes in a
 /// full-duplex call on loopback, each capturing speech from a WAV file paced in real time and
-/// playing to the null device, at the settings issue 4 compares with baresip 1.0: Opus complexity
-/// 10 at 32 kbit/s (set in each daemon's config.json), with our AES-GCM session; once as baresip
-/// runs, once with the appliance's voice processing and adaptive bitrate. Prints each
-/// daemon's CPU seconds per call-minute (user + system from /proc/PID/stat over the measured
-/// window), split by thread (the loop encodes, seals and opens; the playback thread decodes; the
-/// capture thread reads the device), and its resident memory (VmRSS now, VmHWM peak), beside the
-/// figures issue 4 gives for baresip 1.0.
+/// playing through ALSA into a PulseAudio null sink (<see cref="CallAudio"/>), at the settings issue
+/// 4 compares with baresip 1.0: Opus complexity 10 at 32 kbit/s (set in each daemon's config.json),
+/// with our AES-GCM session; once as baresip runs, once with the appliance's voice processing and
+/// adaptive bitrate. Between the two, <see cref="BaresipBench"/> measures baresip 1.0 itself on this
+/// machine with the same audio, settings and window. Prints each daemon's CPU seconds per
+/// call-minute (user + system from /proc/PID/stat over the measured window), split by thread (the
+/// loop encodes, seals and opens; the playback thread decodes; the capture thread reads the
+/// device), its resident memory (VmRSS now, VmHWM peak), and the speech level each end played,
+/// which proves the call carried audio in the window.
 /// </summary>
 internal static partial class CallBench
 {
     /// <summary>Measured window; PICOTALK_CALL_BENCH_SECONDS changes it (at least 10).</summary>
-    private static readonly int Seconds =
+    internal static readonly int Seconds =
         int.TryParse(Environment.GetEnvironmentVariable("PICOTALK_CALL_BENCH_SECONDS"), out int s) && s >= 10 ? s : 60;
 
     /// <summary>baresip's settings in issue 4's comparison.</summary>
-    private const int Bitrate = 32_000;
+    internal const int Bitrate = 32_000;
 
     /// <inheritdoc cref="Bitrate"/>
-    private const int Complexity = 10;
+    internal const int Complexity = 10;
 
     /// <summary>
     /// The natively compiled daemon that <c>./build.sh bench call</c> publishes (PICOTALK_DAEMON), as
@@ -37,16 +39,19 @@ internal static partial class CallBench
     private static readonly string? NativeDaemon = Environment.GetEnvironmentVariable("PICOTALK_DAEMON") is { Length: > 0 } path ? path : null;
 
     /// <summary>Skipped before measuring: JIT compilation and tiering of the call path.</summary>
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(10);
+
+    /// <summary>Call set-up, warm-up and window, with room to spare: how long the speech files play.</summary>
+    private static TimeSpan SpeechLength => WarmUp + TimeSpan.FromSeconds(Seconds + 30);
+
+    /// <summary>The opus section both profiles share, left open for more keys.</summary>
+    private static readonly string Opus = $"{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}";
 
     /// <summary>
     /// The two settings measured: baresip's (a fixed 32 kbit/s, FEC off on the clean link, no echo
     /// cancellation or noise suppression, as baresip with file audio) and the appliance's defaults at
     /// the same complexity (adaptive bitrate, echo cancellation and noise suppression on).
     /// </summary>
-    /// <summary>The opus section both profiles share, left open for more keys.</summary>
-    private static readonly string Opus = $"{{\"bitrate\":{Bitrate},\"complexity\":{Complexity}";
-
     private static readonly (string Name, string Config)[] Profiles =
     [
         ("baresip settings", "{\"opus\":" + Opus + ",\"adaptive_bitrate\":false},\"audio\":{\"echo_cancellation\":false,\"noise_suppression\":false}}"),
@@ -55,18 +60,21 @@ internal static partial class CallBench
 
     public static void Run(Table table)
     {
+        using var audio = CallAudio.Start(SpeechLength);
+        // baresip first: its figure is the target of our rows.
+        double baresip = BaresipBench.Run(table, audio);
         foreach (var (name, config) in Profiles)
         {
-            Run(table, name, config);
+            Run(table, audio, name, config, baresip);
         }
     }
 
-    private static void Run(Table table, string profile, string config)
+    private static void Run(Table table, CallAudio audio, string profile, string config, double baresip)
     {
         using var dir = new TempDirectory("picotalk-callbench");
-        string callerWav = Speech.Caller, calleeWav = Speech.Callee;
-        using var a = Daemon.Start(Path.Combine(dir.Path, "a"), callerWav, config);
-        using var b = Daemon.Start(Path.Combine(dir.Path, "b"), calleeWav, config);
+        using var ears = audio.Listen();
+        using var a = Daemon.Start(Path.Combine(dir.Path, "a"), audio.CallerWav, CallAudio.CallerPcm, audio.AsoundConfig, config);
+        using var b = Daemon.Start(Path.Combine(dir.Path, "b"), audio.CalleeWav, CallAudio.CalleePcm, audio.AsoundConfig, config);
 
         a.Request("dial", $"{{\"to\":\"127.0.0.1:{b.UdpPort}\"}}");
         var ringing = Stopwatch.StartNew();
@@ -82,38 +90,39 @@ internal static partial class CallBench
 
         b.Request("answer");
         Thread.Sleep(WarmUp);
-        var (cpuA0, cpuB0) = (a.CpuSeconds(), b.CpuSeconds());
-        var (threadsA0, threadsB0) = (a.ThreadCpuSeconds(), b.ThreadCpuSeconds());
+        var (cpuA0, cpuB0) = (a.Meter.CpuSeconds(), b.Meter.CpuSeconds());
+        var (threadsA0, threadsB0) = (a.Meter.ThreadCpuSeconds(), b.Meter.ThreadCpuSeconds());
+        ears.Mark();
         var window = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(Seconds));
         double minutes = window.Elapsed.TotalMinutes;
-        var (cpuA1, cpuB1) = (a.CpuSeconds(), b.CpuSeconds());
-        var (threadsA1, threadsB1) = (a.ThreadCpuSeconds(), b.ThreadCpuSeconds());
+        var (cpuA1, cpuB1) = (a.Meter.CpuSeconds(), b.Meter.CpuSeconds());
+        var (threadsA1, threadsB1) = (a.Meter.ThreadCpuSeconds(), b.Meter.ThreadCpuSeconds());
+        var heard = ears.StopAndCheck($"picotalkd call, {profile}");
 
-        table.Note($"call, {profile}: two picotalkd ({(NativeDaemon is null ? "JIT" : "NativeAOT")}) on loopback, config {config}, speech from WAV paced in real time, output to null; {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
-        foreach (var (name, d, cpu, t0, t1) in new[] { ("caller", a, cpuA1 - cpuA0, threadsA0, threadsA1), ("callee", b, cpuB1 - cpuB0, threadsB0, threadsB1) })
+        table.Note($"call, {profile}: two picotalkd ({(NativeDaemon is null ? "JIT" : "NativeAOT")}) on loopback, config {config}, speech from WAV paced in real time, ALSA to PulseAudio null sink out (as baresip); {Seconds} s measured after {WarmUp.TotalSeconds:F0} s");
+        foreach (var (name, d, cpu, t0, t1, level) in new[] { ("caller", a, cpuA1 - cpuA0, threadsA0, threadsA1, heard.Caller), ("callee", b, cpuB1 - cpuB0, threadsB0, threadsB1, heard.Callee) })
         {
             using var status = JsonDocument.Parse(d.Request("status"));
             var media = status.RootElement.GetProperty("result").GetProperty("call").GetProperty("media");
             long sent = media.GetProperty("frames_sent").GetInt64(), received = media.GetProperty("frames_received").GetInt64();
             table.Row($"call {name}: frames sent / received, bitrate, FEC", $"{sent} / {received}, {media.GetProperty("bitrate_bps").GetInt32() / 1000} kbit/s, {(media.GetProperty("fec").GetBoolean() ? "on" : "off")}", "-", "-");
-            table.Row($"call {name}: CPU per call-minute (whole daemon)", $"{cpu / minutes:F2}", "CPU s/min", "< 1.5 (baresip 1.0)");
+            table.Row($"call {name}: speech level played (from the other end)", $"{level:F1}", "dBFS", "> -50 (heard)");
+            table.Row($"call {name}: CPU per call-minute (whole daemon)", $"{cpu / minutes:F2}", "CPU s/min", $"< {baresip:F2} (baresip here)");
             // By thread: the loop encodes, seals, opens and runs the network; the playback thread
-            // decodes and conceals; the capture thread reads the device; the rest is the runtime.
-            foreach (var group in t1.Select(kv => (Name: ThreadGroup(kv.Key), Seconds: kv.Value - t0.GetValueOrDefault(kv.Key)))
-                         .GroupBy(x => x.Name).OrderByDescending(g => g.Sum(x => x.Seconds)))
+            // decodes and conceals; the capture thread reads the device; libpulse's thread is the
+            // ALSA pulse plugin's output; the rest is the runtime.
+            foreach (var (thread, seconds) in ProcessMeter.ByThread(t0, t1, cpu, comm => comm.StartsWith("picotalk-", StringComparison.Ordinal) || comm == ProcessMeter.PulseThread))
             {
-                table.Row($"call {name}:   thread {group.Key}", $"{group.Sum(x => x.Seconds) / minutes:F2}", "CPU s/min", "-");
+                table.Row($"call {name}:   thread {thread}", $"{seconds / minutes:F2}", "CPU s/min", "-");
             }
-            var (rss, peak) = d.Memory();
+
+            var (rss, peak) = d.Meter.Memory();
             table.Row($"call {name}: resident memory now / peak", $"{rss / 1e6:F1} / {peak / 1e6:F1}", "MB", "<= 35");
         }
 
         b.Request("hangup");
     }
-
-    /// <summary>Groups the runtime's own threads (GC, JIT, thread pool, timers) as "runtime".</summary>
-    private static string ThreadGroup(string comm) => comm.StartsWith("picotalk-", StringComparison.Ordinal) ? comm : "runtime and others";
 
     private static string? State(Daemon d)
     {
@@ -133,11 +142,15 @@ internal static partial class CallBench
             _process = process;
             _control = control;
             UdpPort = udpPort;
+            Meter = new ProcessMeter(process.Id);
         }
 
         public int UdpPort { get; }
 
-        public static Daemon Start(string state, string wav, string config)
+        public ProcessMeter Meter { get; }
+
+        /// <summary>Starts picotalkd capturing <paramref name="wav"/> and playing into the ALSA PCM <paramref name="alsaPcm"/> of <paramref name="asoundConfig"/>.</summary>
+        public static Daemon Start(string state, string wav, string alsaPcm, string asoundConfig, string config)
         {
             Directory.CreateDirectory(state);
             File.WriteAllText(Path.Combine(state, "config.json"), config);
@@ -152,13 +165,14 @@ internal static partial class CallBench
                      {
                          "--state-dir", state, "--port", "0",
                          "--bind", "127.0.0.1", "--control", control, "--no-lan-discovery",
-                         "--audio-in", "wav:" + wav, "--audio-out", "null",
+                         "--audio-in", "wav:" + wav, "--audio-out", "alsa:" + alsaPcm,
                      })
             {
                 start.ArgumentList.Add(arg);
             }
 
             start.Environment.Remove("JOURNAL_STREAM");
+            start.Environment["ALSA_CONFIG_PATH"] = asoundConfig;
             var process = Process.Start(start) ?? throw new InvalidOperationException("could not start picotalkd");
             process.ErrorDataReceived += (_, _) => { };
             process.BeginErrorReadLine();
@@ -203,57 +217,6 @@ internal static partial class CallBench
             return reply;
         }
 
-        /// <summary>User + system CPU seconds of the process so far (proc(5): fields 14 and 15 of /proc/PID/stat, in clock ticks).</summary>
-        public double CpuSeconds()
-        {
-            string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after it.
-            string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            long ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-            return ticks / (double)ClockTicksPerSecond;
-        }
-
-        /// <summary>CPU seconds of each live thread by "TID name" (/proc/PID/task/TID/stat and comm).</summary>
-        public Dictionary<string, double> ThreadCpuSeconds()
-        {
-            var result = new Dictionary<string, double>();
-            foreach (string task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
-            {
-                try
-                {
-                    string stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    string comm = File.ReadAllText(Path.Combine(task, "comm")).Trim();
-                    string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    result[$"{comm}"] = result.GetValueOrDefault(comm) + (long.Parse(fields[11]) + long.Parse(fields[12])) / (double)ClockTicksPerSecond;
-                }
-                catch (IOException)
-                {
-                    // The thread ended between listing and reading.
-                }
-            }
-
-            return result;
-        }
-
-        /// <summary>VmRSS and VmHWM (peak) of /proc/PID/status, in bytes.</summary>
-        public (long Rss, long Peak) Memory()
-        {
-            long rss = 0, peak = 0;
-            foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    rss = Kilobytes(line);
-                }
-                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    peak = Kilobytes(line);
-                }
-            }
-
-            return (rss, peak);
-        }
-
         public void Dispose()
         {
             if (!_process.HasExited)
@@ -265,13 +228,7 @@ internal static partial class CallBench
             _process.Dispose();
         }
 
-        private static long Kilobytes(string line) =>
-            long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-
         [GeneratedRegex(@"^ready id=(?<id>[0-9a-f]{40}) udp=(?<udp>\d+) control=(?<control>\S+)$")]
         private static partial Regex ReadyLine();
     }
-
-    /// <summary>USER_HZ: 100 on every Linux architecture this appliance runs on (proc(5), sysconf(_SC_CLK_TCK)).</summary>
-    private const int ClockTicksPerSecond = 100;
 }

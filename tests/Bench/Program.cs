@@ -8,31 +8,41 @@ using PicoTalk.Bench;
 string what = args.Length > 0 ? args[0] : "media";
 var table = new Table();
 Console.WriteLine($"PicoTalk bench on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}");
-switch (what)
+// Caught here so that every bench's using blocks run (an unhandled exception ends the process
+// without them) and the processes a call bench started are stopped before it exits.
+try
 {
-    case "media":
-        new MediaBench(table).Run();
-        LatencyBench.Run(table);
-        break;
-    case "latency":
-        LatencyBench.Run(table);
-        break;
-    case "dht":
-        DhtBench.Run(table);
-        DhtLoopbackBench.Run(table);
-        break;
-    case "call":
-        CallBench.Run(table);
-        break;
-    case "dht-sim":
-        DhtBench.Run(table);
-        break;
-    case "dht-loopback":
-        DhtLoopbackBench.Run(table);
-        break;
-    default:
-        Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, latency, call, dht, dht-sim, dht-loopback");
-        return 2;
+    switch (what)
+    {
+        case "media":
+            new MediaBench(table).Run();
+            LatencyBench.Run(table);
+            break;
+        case "latency":
+            LatencyBench.Run(table);
+            break;
+        case "dht":
+            DhtBench.Run(table);
+            DhtLoopbackBench.Run(table);
+            break;
+        case "call":
+            CallBench.Run(table);
+            break;
+        case "dht-sim":
+            DhtBench.Run(table);
+            break;
+        case "dht-loopback":
+            DhtLoopbackBench.Run(table);
+            break;
+        default:
+            Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, latency, call, dht, dht-sim, dht-loopback");
+            return 2;
+    }
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"bench {what} failed: {e}");
+    return 1;
 }
 
 return 0;
