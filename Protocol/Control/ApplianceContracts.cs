@@ -12,7 +12,7 @@ public sealed record ReleaseArgs(string? Button);
 
 /// <summary>The device part of <c>status</c>: its state (one of <see cref="DeviceStates"/>), the fault
 /// that put it in error, the GPIO chip, what each LED shows, the tone playing, whether push-to-talk
-/// is held, and do-not-disturb.</summary>
+/// is held, do-not-disturb, and whether the microphone is muted.</summary>
 public sealed record DeviceSummary(
     string State,
     string? Fault,
@@ -21,7 +21,8 @@ public sealed record DeviceSummary(
     string CallLed,
     string Tone,
     bool Talking,
-    bool DoNotDisturb);
+    bool DoNotDisturb,
+    bool Muted = false);
 
 /// <summary><c>device</c> event data: the device state machine moved.</summary>
 public sealed record DeviceEventData(string Was, string On, string Now, string? Fault);

@@ -92,5 +92,6 @@ public sealed partial class ApplianceController
             _ => "none",
         },
         Talking,
-        _settings.DoNotDisturb);
+        _settings.DoNotDisturb,
+        Muted);
 }

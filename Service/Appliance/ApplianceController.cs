@@ -25,7 +25,7 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
     private readonly EventLoop _loop;
     private readonly TimeProvider _time;
     private readonly IGpioChip _chip;
-    private readonly ApplianceSettings _settings;
+    private ApplianceSettings _settings;
     private readonly CallController _calls;
     private readonly TonePlayer _tones;
     private readonly Func<NodeId, Contact?> _contacts;
@@ -228,12 +228,50 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
         }
     }
 
-    /// <summary>A half-duplex call sends the microphone only while PTT is held; a full-duplex one always.</summary>
+    /// <summary>The microphone is muted (from the control socket or the web page): nothing is sent
+    /// until unmuted, push-to-talk included. Lasts beyond the call, like a mute key on a phone.</summary>
+    public bool Muted { get; private set; }
+
+    public void SetMuted(bool muted)
+    {
+        _loop.AssertOnLoop();
+        Muted = muted;
+        ApplyMicrophone();
+    }
+
+    /// <summary>The current settings; <see cref="ApplySettings"/> replaces them.</summary>
+    public ApplianceSettings Settings => _settings;
+
+    /// <summary>
+    /// Takes new call policies at once (a changed config: DND, unknown callers, auto-answer, speed dial,
+    /// half duplex, ringtone, button timing for new presses). The GPIO lines stay as they were opened:
+    /// changing a pin needs a restart.
+    /// </summary>
+    public void ApplySettings(ApplianceSettings settings)
+    {
+        _loop.AssertOnLoop();
+        _settings = settings with
+        {
+            AnswerLine = _settings.AnswerLine,
+            CallLine = _settings.CallLine,
+            PttLine = _settings.PttLine,
+            StatusLedLine = _settings.StatusLedLine,
+            CallLedLine = _settings.CallLedLine,
+            DoorLine = _settings.DoorLine,
+            ButtonsActiveLow = _settings.ButtonsActiveLow,
+            Buttons = _settings.Buttons,
+        };
+        ApplyMicrophone();
+        StatusChanged?.Invoke();
+    }
+
+    /// <summary>A half-duplex call sends the microphone only while PTT is held; a full-duplex one
+    /// always; a muted one never.</summary>
     private void ApplyMicrophone()
     {
         if (_calls.Current is { Media: { } media })
         {
-            media.MicrophoneOpen = !_settings.HalfDuplex || Talking;
+            media.MicrophoneOpen = !Muted && (!_settings.HalfDuplex || Talking);
         }
     }
 

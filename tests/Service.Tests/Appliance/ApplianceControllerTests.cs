@@ -114,6 +114,32 @@ public sealed class ApplianceControllerTests
     }
 
     [Fact]
+    public void MuteClosesTheMicrophoneEvenWithPttHeld()
+    {
+        using var rig = new ApplianceRig();
+        rig.CallB();
+        var media = rig.B.Media.Single();
+        rig.Appliance.SetMuted(true);
+        Assert.False(media.MicrophoneOpen);
+        rig.Appliance.Press(ApplianceButton.Ptt, holdFor: null);
+        rig.World.Run(TimeSpan.FromMilliseconds(100));
+        Assert.False(media.MicrophoneOpen);
+        rig.Appliance.SetMuted(false);
+        Assert.True(media.MicrophoneOpen);
+    }
+
+    [Fact]
+    public void NewPoliciesApplyAtOnceButThePinsStay()
+    {
+        using var rig = new ApplianceRig();
+        rig.Appliance.ApplySettings(Defaults with { DoNotDisturb = true, AnswerLine = 5 });
+        Assert.Equal(Defaults.AnswerLine, rig.Appliance.Settings.AnswerLine);
+        Assert.True(CallWorld.On(rig.A, c => c.Dial(rig.B.Address, rig.B.Id)).Success);
+        rig.World.RunUntil(() => rig.A.Calls.State == CallState.Idle, TimeSpan.FromSeconds(5), "busy");
+        Assert.Equal(CallEndReason.Busy, rig.A.Ended.Single().Reason);
+    }
+
+    [Fact]
     public void DoNotDisturbAnswersBusyAndNothingRings()
     {
         using var rig = new ApplianceRig(Defaults with { DoNotDisturb = true });
@@ -328,7 +354,7 @@ public sealed class ApplianceControllerTests
         rig.Appliance.Started();
         rig.RingB();
         var summary = rig.Appliance.Summary();
-        Assert.Equal(new DeviceSummary("ready", null, "sim", "on", "fast_blink", "ring", false, false), summary);
+        Assert.Equal(new DeviceSummary("ready", null, "sim", "on", "fast_blink", "ring", false, false, false), summary);
     }
 
     private static bool WaitFor(Func<bool> condition)
