@@ -56,13 +56,13 @@ public sealed class ConfigRecoveryTests : IDisposable
         Assert.Equal(("Front door", 6000), (config.Name, config.UdpPort));
         Assert.Equal(good, File.ReadAllBytes(Main));
         Assert.Equal(good, File.ReadAllBytes(Copy));
+        Assert.True(File.Exists(Bad), $"{what}: no {Bad}");
         Assert.Equal(damaged, File.ReadAllBytes(Bad));
         string warning = Assert.Single(_warnings);
         Assert.Contains(Main, warning);
         Assert.Contains(reason, warning);
         Assert.Contains(Bad, warning);
         Assert.Contains(Copy, warning);
-        _ = what;
     }
 
     [Fact]
