@@ -39,7 +39,7 @@ public static class Program
         DaemonSettings settings;
         try
         {
-            settings = Resolve(arguments);
+            settings = Resolve(arguments, log.Warn);
         }
         catch (Exception e) when (e is ConfigException or ArgumentException or FormatException or IOException or UnauthorizedAccessException)
         {
@@ -95,7 +95,7 @@ public static class Program
     }
 
     /// <summary>State directory, config file, then the command line over the config's values.</summary>
-    internal static DaemonSettings Resolve(DaemonArguments arguments)
+    internal static DaemonSettings Resolve(DaemonArguments arguments, Action<string>? warn = null)
     {
         string state = arguments.StateDirectory
             ?? Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0]
@@ -104,7 +104,8 @@ public static class Program
         Directory.CreateDirectory(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         string configPath = Path.GetFullPath(arguments.ConfigFile ?? Path.Combine(state, ConfigStore.FileName));
-        var config = ConfigStore.LoadOrCreate(configPath);
+        // A damaged config is repaired from config.json.last-good, and said so.
+        var config = ConfigStore.LoadOrCreate(configPath, warn);
         config = config with
         {
             UdpPort = arguments.Port ?? config.UdpPort,
