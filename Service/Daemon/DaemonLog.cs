@@ -34,8 +34,10 @@ public sealed class DaemonLog
 
     private void Write(int priority, string? level, string message)
     {
+        // journald reads the priority prefix per line: a message of several lines (an exception's
+        // stack) carries it on each, or its later lines would be filed at the default level.
         string line = _journal
-            ? $"<{priority}>{message}"
+            ? $"<{priority}>" + message.ReplaceLineEndings($"\n<{priority}>")
             : level is null ? message : $"{_time.GetLocalNow():HH:mm:ss.fff} {level,-5} {message}";
         lock (_gate)
         {
