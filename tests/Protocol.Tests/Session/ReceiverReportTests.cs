@@ -44,9 +44,12 @@ public sealed class ReceiverReportTests
     }
 
     [Fact]
-    public void Kind_follows_the_signal_kinds_and_signals_refuse_it()
+    public void Kind_is_no_signal_kind_and_signals_refuse_it()
     {
-        Assert.Equal(ReceiverReport.Kind, (byte)Enum.GetValues<SignalKind>().Max() + 1);
+        // Reports and signals share the Control stream's kind byte: 8 sits between the call signals
+        // (0-7) and the door signals (9, 10), and no signal may take it.
+        Assert.DoesNotContain(Enum.GetValues<SignalKind>(), k => (byte)k == ReceiverReport.Kind);
+        Assert.False(SignalMessage.IsKnownKind((SignalKind)ReceiverReport.Kind));
         Assert.False(SignalMessage.TryRead(SampleBytes, out _));
     }
 
