@@ -30,7 +30,7 @@ internal static class ContactsCommand
                         args.Name is null ? "name: add needs the contact's name" : "id: add needs the contact's ID (40 hex digits)");
                 }
 
-                return Reply(request, await book.AddAsync(args.Name, args.Id, args.AutoAnswer, args.MayOpenDoor).ConfigureAwait(false));
+                return Reply(request, await book.AddAsync(args.Name, args.Id, args.AutoAnswer ?? false, args.MayOpenDoor ?? false).ConfigureAwait(false));
             case ContactOps.Remove:
                 if (args.Name is null)
                 {
