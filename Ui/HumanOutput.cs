@@ -15,7 +15,11 @@ public static class HumanOutput
         output.WriteLine($"id: {status.Id}");
         output.WriteLine($"udp port: {status.UdpPort}");
         output.WriteLine($"version: {status.Version}");
-        output.WriteLine($"uptime: {TimeSpan.FromSeconds(status.UptimeSeconds):d\\.hh\\:mm\\:ss}");
+        if (status.UptimeSeconds > 0) // 0 from a daemon that predates it
+        {
+            output.WriteLine($"uptime: {TimeSpan.FromSeconds(status.UptimeSeconds):d\\.hh\\:mm\\:ss}");
+        }
+
         if (status.Call is { } call)
         {
             WriteCall(output, call);
