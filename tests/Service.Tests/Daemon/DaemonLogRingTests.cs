@@ -4,7 +4,7 @@ using PicoTalk.TestSupport;
 namespace PicoTalk.Service.Tests.Daemon;
 
 /// <summary>The log's in-memory ring for the <c>log</c> command.</summary>
-public sealed class DaemonLogTests
+public sealed class DaemonLogRingTests
 {
     [Fact]
     public void The_ring_keeps_the_latest_200_lines_oldest_first_with_time_and_level()
