@@ -34,6 +34,15 @@ public sealed class PicotalkCommandLine
           dial <ID|HOST:PORT> call an appliance by ID, address, or HOST:PORT/ID
           answer              answer the ringing call
           hangup              end or reject the current call
+          reject              refuse the call that is ringing
+          mute [on|off]       mute (default) or unmute the microphone
+          history             the latest calls, newest first
+          log [N]             the daemon's latest N log lines (default 100, at most 200)
+          tone [SECONDS]      play a 1 kHz test tone on the speaker (default 2 s, at most 10)
+          config [get [KEY]]  the stored settings (or one dotted KEY), and what waits for a restart
+          config set KEY VALUE [KEY VALUE ...]
+                              change settings: VALUE is JSON (20, true, ["a:1"], null for the
+                              default) or else a bare string; refused whole if any is invalid
           contacts            list the contacts
           contacts add NAME ID [--auto-answer] [--door]
                               add a contact: its calls answered automatically, may open the door
@@ -45,15 +54,6 @@ public sealed class PicotalkCommandLine
                               held until 'release')
           release BUTTON      let go of a held button
           door                ask the appliance in the call to open its door
-          reject              refuse the call that is ringing
-          mute [on|off]       mute (default) or unmute the microphone
-          history             the latest calls, newest first
-          log [N]             the daemon's latest N log lines (default 100, at most 200)
-          tone [SECONDS]      play a 1 kHz test tone on the speaker (default 2 s, at most 10)
-          config [get [KEY]]  the stored settings (or one dotted KEY), and what waits for a restart
-          config set KEY VALUE [KEY VALUE ...]
-                              change settings: VALUE is JSON (20, true, ["a:1"], null for the
-                              default) or else a bare string; refused whole if any is invalid
 
         options:
           --control PATH      control socket (default: $PICOTALK_CONTROL, else
