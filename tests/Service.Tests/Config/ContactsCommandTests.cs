@@ -65,7 +65,8 @@ public sealed class ContactsCommandTests : IDisposable
     [InlineData("""{"op":"add","name":"","id":"0123456789abcdef0123456789abcdef01234567"}""", ControlErrorCodes.InvalidArgument, "name: must be 1 to 64 bytes")]
     [InlineData("""{"op":"remove"}""", ControlErrorCodes.InvalidArgument, "name: ")]
     [InlineData("""{"op":"remove","name":"Nobody"}""", ControlErrorCodes.NotFound, "name: no contact is named 'Nobody'")]
-    [InlineData("""{"op":"rename"}""", ControlErrorCodes.InvalidArgument, "op: 'rename' is not list, add or remove")]
+    [InlineData("""{"op":"rename"}""", ControlErrorCodes.InvalidArgument, "name: rename needs")]
+    [InlineData("""{"op":"merge"}""", ControlErrorCodes.InvalidArgument, "op: 'merge' is not list, add, remove, rename or update")]
     [InlineData("""{"op":"add","name":"Gate","id":"0123456789abcdef0123456789abcdef01234567","auto_answer":"yes"}""", ControlErrorCodes.InvalidArgument, "bad args")]
     [InlineData("\"list\"", ControlErrorCodes.InvalidArgument, "'contacts' needs an args object")]
     public async Task A_bad_request_is_refused_naming_the_field(string args, string code, string message)
@@ -75,5 +76,32 @@ public sealed class ContactsCommandTests : IDisposable
         Assert.Equal(code, reply.Error!.Code);
         Assert.StartsWith(message, reply.Error.Message);
         Assert.Equal("""{"contacts":[]}""", Result(await Send(null)));
+    }
+
+    [Fact]
+    public async Task Rename_and_update_change_one_contact_and_keep_the_rest()
+    {
+        const string IdB = "fedcba9876543210fedcba9876543210fedcba98";
+        Result(await Send($$"""{"op":"add","name":"Gate","id":"{{IdA}}","may_open_door":true}"""));
+        Result(await Send($$"""{"op":"add","name":"Kitchen","id":"{{IdB}}"}"""));
+
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":false,"may_open_door":true},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"rename","name":"gate","new_name":"Front gate"}""")));
+        // A flag left out keeps its value.
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":true,"may_open_door":true},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"update","name":"Front Gate","auto_answer":true}""")));
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":true,"may_open_door":false},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"update","name":"front gate","may_open_door":false}""")));
+        // A new case of the same name is a rename too.
+        Assert.Contains("\"name\":\"FRONT GATE\"", Result(await Send("""{"op":"rename","name":"front gate","new_name":"FRONT GATE"}""")));
+
+        var taken = await Send("""{"op":"rename","name":"Kitchen","new_name":"front gate"}""");
+        Assert.Equal((ControlErrorCodes.InvalidArgument, "new_name: 'FRONT GATE' is already a contact"), (taken.Error!.Code, taken.Error.Message));
+        var badName = await Send("""{"op":"rename","name":"Kitchen","new_name":" padded"}""");
+        Assert.StartsWith("new_name: must not start or end with spaces", badName.Error!.Message);
+        var missing = await Send("""{"op":"update","name":"Nobody","auto_answer":true}""");
+        Assert.Equal((ControlErrorCodes.NotFound, "name: no contact is named 'Nobody'"), (missing.Error!.Code, missing.Error.Message));
+        var noNew = await Send("""{"op":"rename","name":"Kitchen"}""");
+        Assert.StartsWith("new_name: rename needs", noNew.Error!.Message);
     }
 }
