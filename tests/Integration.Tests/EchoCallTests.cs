@@ -36,8 +36,8 @@ public sealed class EchoCallTests(ITestOutputHelper output) : IDisposable
         using var rig = AlsaCallRig.Start(_dir.Path, ["a_mic", "a_spk", "b_spk"],
             ("a_in", "a_mic.monitor"), ("a_out", "a_spk"), ("b_in", "b_spk.monitor"), ("b_out", "b_spk"));
 
-        short[] cancelled = await CallAsync(rig, "aec", "{ \"audio\": { \"echo_cancellation\": true } }", speech);
-        short[] uncancelled = await CallAsync(rig, "raw", "{ \"audio\": { \"echo_cancellation\": false } }", speech);
+        short[] cancelled = await CallAsync(rig, "aec", "{ \"audio\": { \"echo_cancellation\": true }}", speech);
+        short[] uncancelled = await CallAsync(rig, "raw", "{ \"audio\": { \"echo_cancellation\": false }}", speech);
 
         // Without the canceller A hears its own speech back, delayed by the round trip.
         var (r, lag) = AlsaCallRig.Correlate(speech, uncancelled);
@@ -52,7 +52,7 @@ public sealed class EchoCallTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"in the first {Convergence.TotalSeconds:F0} s (converging): {Quieter(uncancelled, cancelled, 0, from):F1} dB quieter");
         // Second by second: a canceller that loses the echo (its delay moved) shows as a second
         // that is suddenly louder again.
-        var seconds = Enumerable.Range(0, length / rate).Select(second => Quieter(uncancelled, cancelled, second * rate, (second + 1) * rate));
+        var seconds = Enumerable.Range(0, (length + rate - 1) / rate).Select(second => Quieter(uncancelled, cancelled, second * rate, Math.Min(length, (second + 1) * rate)));
         output.WriteLine($"dB quieter, second by second: {string.Join(", ", seconds.Select(d => d.ToString("F1")))}");
         Assert.True(suppression >= 20, $"B's echo canceller takes only {suppression:F1} dB off A's voice coming back");
     }
