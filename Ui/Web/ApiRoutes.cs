@@ -12,13 +12,16 @@ namespace PicoTalk.Ui.Web;
 /// </summary>
 internal static class ApiRoutes
 {
+    /// <summary>The most log lines the daemon's <c>log</c> gives (ui-spec.md).</summary>
+    public const int MaxLogLines = 200;
+
     public static void Map(WebApplication app, UiContext ui)
     {
         app.MapGet("/api/status", (HttpContext http, CancellationToken cancellationToken) => UiJson.AskAsync(ui, ControlCommands.Status, null, cancellationToken));
         app.MapGet("/api/devices", (HttpContext http, CancellationToken cancellationToken) => UiJson.AskAsync(ui, ControlCommands.Devices, null, cancellationToken));
         app.MapGet("/api/history", (HttpContext http, CancellationToken cancellationToken) => UiJson.AskAsync(ui, WebCommands.History, null, cancellationToken));
         app.MapGet("/api/log", (HttpContext http, int? lines, CancellationToken cancellationToken) =>
-            UiJson.AskAsync(ui, WebCommands.Log, ConfigRoutes.Args(new JsonObject { ["lines"] = Math.Clamp(lines ?? 100, 1, WebCommands.MaxLogLines) }), cancellationToken));
+            UiJson.AskAsync(ui, WebCommands.Log, ConfigRoutes.Args(new JsonObject { ["lines"] = Math.Clamp(lines ?? 100, 1, MaxLogLines) }), cancellationToken));
 
         app.MapPost("/api/answer", (HttpContext http, CancellationToken cancellationToken) => UiJson.AskAsync(ui, ControlCommands.Answer, null, cancellationToken));
         app.MapPost("/api/hangup", (HttpContext http, CancellationToken cancellationToken) => UiJson.AskAsync(ui, ControlCommands.Hangup, null, cancellationToken));
@@ -115,7 +118,7 @@ internal static class ApiRoutes
     /// <summary>The appliance's name from its config, or null if the daemon does not say.</summary>
     private static async Task<string?> NameAsync(UiContext ui, CancellationToken cancellationToken)
     {
-        var reply = await ui.Daemon.RequestAsync(WebCommands.Config, ConfigRoutes.Args(new JsonObject { ["op"] = "get" }), cancellationToken);
+        var reply = await ui.Daemon.RequestAsync(WebCommands.Config, ConfigRoutes.Args(new JsonObject { ["op"] = ConfigOps.Get }), cancellationToken);
         return reply.Ok && reply.Result!.Value.TryGetProperty("config", out var config)
             && config.TryGetProperty("name", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String
             ? name.GetString()

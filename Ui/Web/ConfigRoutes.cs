@@ -16,7 +16,7 @@ internal static class ConfigRoutes
     public static void Map(WebApplication app, UiContext ui)
     {
         app.MapGet("/api/config", (HttpContext http, CancellationToken cancellationToken) =>
-            UiJson.AskAsync(ui, WebCommands.Config, Args(new JsonObject { ["op"] = "get" }), cancellationToken));
+            UiJson.AskAsync(ui, WebCommands.Config, Args(new JsonObject { ["op"] = ConfigOps.Get }), cancellationToken));
 
         app.MapPost("/api/config", async (HttpContext http, CancellationToken cancellationToken) =>
         {
@@ -33,7 +33,7 @@ internal static class ConfigRoutes
     /// <summary>Applies <paramref name="patch"/>; the daemon's refusal as field errors.</summary>
     public static async Task<IResult> SetAsync(UiContext ui, JsonElement patch, CancellationToken cancellationToken)
     {
-        var args = new JsonObject { ["op"] = "set", ["patch"] = JsonNode.Parse(patch.GetRawText()) };
+        var args = new JsonObject { ["op"] = ConfigOps.Set, ["patch"] = JsonNode.Parse(patch.GetRawText()) };
         try
         {
             var reply = await ui.Daemon.RequestAsync(WebCommands.Config, Args(args), cancellationToken);
