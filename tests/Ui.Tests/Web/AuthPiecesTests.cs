@@ -180,7 +180,9 @@ public sealed class AuthPiecesTests
             throttle.RecordFailure(new IPAddress(BitConverter.GetBytes(0x0A000000 + i)));
         }
 
-        // Every address still fits the bound, and a fresh address is tracked.
+        Assert.Equal(LoginThrottle.MaxAddresses, throttle.TrackedAddresses);
+
+        // A fresh address is still tracked once the table is full.
         var last = IPAddress.Parse("172.16.0.1");
         for (int i = 0; i < 9; i++)
         {
