@@ -104,6 +104,23 @@ public sealed class UiLiveTests : IAsyncLifetime
         Assert.Equal("call_ended", ended.GetProperty("event").GetString());
     }
 
+    [Fact]
+    public async Task Stopping_the_UI_closes_open_pages_instead_of_waiting_for_them()
+    {
+        using var socket = await ConnectAsync();
+        await ReadUntilAsync(socket, m => m.GetProperty("type").GetString() == "daemon");
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await _ui.Server.DisposeAsync().AsTask().WaitAsync(UiServerFixture.Timeout);
+        // The host's shutdown timeout is 30 s; an open socket that held the stop would take all of it.
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {stopping.Elapsed}");
+        // And the page sees its socket end (it then reconnects), rather than a silent one.
+        var closed = System.Diagnostics.Stopwatch.StartNew();
+        var ended = await Record.ExceptionAsync(() => ReadUntilAsync(socket, _ => false));
+        Assert.NotNull(ended);
+        Assert.False(ended is OperationCanceledException, "the socket stayed open");
+        Assert.True(closed.Elapsed < TimeSpan.FromSeconds(5), $"closed after {closed.Elapsed}");
+    }
+
     private Uri WsUri(string query) => new(_ui.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + "/api/ws" + query);
 
     private async Task<ClientWebSocket> ConnectAsync()
