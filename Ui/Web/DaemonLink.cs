@@ -128,7 +128,6 @@ internal sealed class DaemonLink : IAsyncDisposable
     private async Task FollowEventsAsync(CancellationToken stopping)
     {
         var backoff = MinBackoff;
-        string? lastProblem = null;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -141,7 +140,6 @@ internal sealed class DaemonLink : IAsyncDisposable
                 }
 
                 SetUp(true, null);
-                lastProblem = null;
                 backoff = MinBackoff;
                 while (await client.ReadEventAsync(stopping).ConfigureAwait(false) is { } evt)
                 {
@@ -151,14 +149,12 @@ internal sealed class DaemonLink : IAsyncDisposable
 
                 SetUp(false, "picotalkd closed the connection");
             }
-            catch (Exception e) when (e is ControlUnavailableException or ControlProtocolException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
-                // Logged once per kind of failure, not every retry.
-                if (e.Message != lastProblem)
-                {
-                    SetUp(false, e.Message);
-                    lastProblem = e.Message;
-                }
+                // Whatever broke the connection (most often ControlUnavailableException while the
+                // daemon restarts), the answer is the same: say so (once: SetUp logs changes only)
+                // and try again after a pause.
+                SetUp(false, e.Message);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -247,9 +243,9 @@ internal sealed class DaemonLink : IAsyncDisposable
                     _hub.Publish(message);
                 }
             }
-            catch (DaemonUnavailableException)
+            catch (Exception e) when (e is DaemonUnavailableException or System.Text.Json.JsonException)
             {
-                // The event connection notices and tells the pages.
+                // The event connection notices a daemon that went away and tells the pages.
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {

@@ -74,7 +74,7 @@ internal sealed record UiOptions(IReadOnlyList<Uri> Urls, string StateDirectory,
                 case "--urls" or "--state-dir" or CommandLineArguments.ControlOption:
                     if (i + 1 >= args.Count || args[i + 1].Length == 0)
                     {
-                        error = $"{arg} needs a value";
+                        error = $"ui: {arg} needs a value";
                         return false;
                     }
 
