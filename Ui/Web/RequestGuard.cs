@@ -36,10 +36,8 @@ internal static class RequestGuard
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Permissions-Policy"] = "camera=(), geolocation=(), microphone=()";
         headers.CacheControl = "no-store";
-        if (http.Request.IsHttps)
-        {
-            headers.StrictTransportSecurity = "max-age=31536000";
-        }
+        // No Strict-Transport-Security: the certificate is self-signed, and under HSTS a browser
+        // refuses to let its user accept it (RFC 6797 §12.1), which would lock them out.
 
         var request = http.Request;
         string path = request.Path.Value ?? "/";
