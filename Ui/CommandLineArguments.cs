@@ -36,7 +36,8 @@ public sealed record CommandLineArguments(
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
-            if (optionsEnded || arg.Length < 2 || arg[0] != '-')
+            // A negative number (config set audio.mic_gain_db -20) is an operand, not an option.
+            if (optionsEnded || arg.Length < 2 || arg[0] != '-' || char.IsAsciiDigit(arg[1]))
             {
                 positional.Add(arg);
                 continue;

@@ -15,6 +15,11 @@ public static class HumanOutput
         output.WriteLine($"id: {status.Id}");
         output.WriteLine($"udp port: {status.UdpPort}");
         output.WriteLine($"version: {status.Version}");
+        if (status.UptimeSeconds > 0) // 0 from a daemon that predates it
+        {
+            output.WriteLine($"uptime: {TimeSpan.FromSeconds(status.UptimeSeconds):d\\.hh\\:mm\\:ss}");
+        }
+
         if (status.Call is { } call)
         {
             WriteCall(output, call);
@@ -50,7 +55,7 @@ public static class HumanOutput
         output.WriteLine($"device: {device.State}" + (device.Fault is { } fault ? $" ({fault})" : "")
             + (device.DoNotDisturb ? ", do not disturb" : ""));
         output.WriteLine($"leds: status {device.StatusLed}, call {device.CallLed}; tone: {device.Tone}"
-            + (device.Talking ? "; talking (PTT held)" : "") + $"; gpio: {device.Gpio}");
+            + (device.Talking ? "; talking (PTT held)" : "") + (device.Muted ? "; microphone muted" : "") + $"; gpio: {device.Gpio}");
     }
 
     /// <summary>What a <c>dht.nat</c> value means for calls (RFC 4787 §4.1 mapping behaviour).</summary>
@@ -109,6 +114,61 @@ public static class HumanOutput
         if (now.Count > 0)
         {
             output.WriteLine($"link: {string.Join(", ", now)}");
+        }
+
+        if (m.InputLevelDb is { } level)
+        {
+            output.WriteLine(FormattableString.Invariant($"microphone: {level:0.#} dBFS"));
+        }
+    }
+
+    /// <summary>Every stored setting as <c>dotted.key: JSON value</c>, then what waits for a restart.</summary>
+    public static void WriteConfig(TextWriter output, ConfigResult config)
+    {
+        WriteSettings(output, config.Config, "");
+        if (config.RestartRequired.Count > 0)
+        {
+            output.WriteLine($"restart required for: {string.Join(", ", config.RestartRequired)}");
+        }
+    }
+
+    private static void WriteSettings(TextWriter output, JsonElement value, string key)
+    {
+        if (value.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var member in value.EnumerateObject())
+            {
+                WriteSettings(output, member.Value, key.Length == 0 ? member.Name : $"{key}.{member.Name}");
+            }
+
+            return;
+        }
+
+        output.WriteLine($"{key}: {value.GetRawText()}");
+    }
+
+    /// <summary>One line per call, newest first: when, which way, who, how long, how it ended.</summary>
+    public static void WriteHistory(TextWriter output, HistoryResult history)
+    {
+        if (history.Calls.Count == 0)
+        {
+            output.WriteLine("calls: none");
+            return;
+        }
+
+        foreach (var c in history.Calls)
+        {
+            string who = c.Name is { Length: > 0 } name ? $"{name} ({c.PeerId ?? "?"})" : c.PeerId ?? "(unknown)";
+            output.WriteLine($"{c.Started.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}  {c.Direction,-8}  {who}  {c.DurationSeconds} s  {c.EndReason}: {c.EndMessage}");
+        }
+    }
+
+    /// <summary>One line per log line, oldest first: UTC time, level, text.</summary>
+    public static void WriteLog(TextWriter output, LogResult log)
+    {
+        foreach (var line in log.Lines)
+        {
+            output.WriteLine($"{line.Time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} {line.Level,-5} {line.Message}");
         }
     }
 

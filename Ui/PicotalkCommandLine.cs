@@ -34,6 +34,15 @@ public sealed class PicotalkCommandLine
           dial <ID|HOST:PORT> call an appliance by ID, address, or HOST:PORT/ID
           answer              answer the ringing call
           hangup              end or reject the current call
+          reject              refuse the call that is ringing
+          mute [on|off]       mute (default) or unmute the microphone
+          history             the latest calls, newest first
+          log [N]             the daemon's latest N log lines (default 100, at most 200)
+          tone [SECONDS]      play a 1 kHz test tone on the speaker (default 2 s, at most 10)
+          config [get [KEY]]  the stored settings (or one dotted KEY), and what waits for a restart
+          config set KEY VALUE [KEY VALUE ...]
+                              change settings: VALUE is JSON (20, true, ["a:1"], null for the
+                              default) or else a bare string; refused whole if any is invalid
           contacts            list the contacts
           contacts add NAME ID [--auto-answer] [--door]
                               add a contact: its calls answered automatically, may open the door
@@ -106,7 +115,7 @@ public sealed class PicotalkCommandLine
             return UsageError("no command given");
         }
 
-        if (!Operands.TryGetValue(command, out var operandCount))
+        if (!Operands.TryGetValue(command, out var operandCount) && !WebCommandLine.Operands.TryGetValue(command, out operandCount))
         {
             return UsageError($"unknown command '{command}'");
         }
@@ -137,6 +146,11 @@ public sealed class PicotalkCommandLine
             return UsageError($"press: '{parsed.Operands[1]}' is neither milliseconds (1 to 60000) nor 'hold'");
         }
 
+        if (WebCommandLine.Operands.ContainsKey(command) && !WebCommandLine.TryArguments(command, parsed.Operands, out arguments, out string webUsage))
+        {
+            return UsageError(webUsage);
+        }
+
         string path = ControlSocketPath.Resolve(parsed.ControlPath, _environment);
         // Armed before connecting, so the whole exchange with the daemon is bounded.
         using var replyTimeout = new CancellationTokenSource(ReplyTimeout, _time);
@@ -162,6 +176,11 @@ public sealed class PicotalkCommandLine
                 }
 
                 return await PrintEventsAsync(client, parsed.Json, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!parsed.Json && command == WebCommands.Config)
+            {
+                return PrintConfig(reply, parsed.Operands);
             }
 
             Print(command, reply, parsed.Json);
@@ -218,7 +237,7 @@ public sealed class PicotalkCommandLine
         ContactsArgs? args = ops switch
         {
             [] => new ContactsArgs(ContactOps.List),
-            [ContactOps.Add, string name, string id] => new ContactsArgs(ContactOps.Add, name, id, parsed.AutoAnswer, parsed.Door),
+            [ContactOps.Add, string name, string id] => new ContactsArgs(ContactOps.Add, name, id, parsed.AutoAnswer ? true : null, parsed.Door ? true : null),
             [ContactOps.Remove, string name] => new ContactsArgs(ContactOps.Remove, name),
             _ => null,
         };
@@ -260,6 +279,8 @@ public sealed class PicotalkCommandLine
                 break;
             case ControlCommands.Press:
             case ControlCommands.Release:
+            case WebCommands.Mute:
+            case WebCommands.Tone:
                 HumanOutput.WriteDevice(_stdout, reply.ReadResult(ControlJsonContext.Default.DeviceSummary));
                 break;
             case ApplianceCommands.Door:
@@ -268,10 +289,37 @@ public sealed class PicotalkCommandLine
             case ControlCommands.Contacts:
                 HumanOutput.WriteContacts(_stdout, reply.ReadResult(ControlJsonContext.Default.ContactsResult));
                 break;
+            case WebCommands.History:
+                HumanOutput.WriteHistory(_stdout, reply.ReadResult(ControlJsonContext.Default.HistoryResult));
+                break;
+            case WebCommands.Log:
+                HumanOutput.WriteLog(_stdout, reply.ReadResult(ControlJsonContext.Default.LogResult));
+                break;
             default:
                 _stdout.WriteLine($"state: {reply.ReadResult(ControlJsonContext.Default.StateResult).State}");
                 break;
         }
+    }
+
+    /// <summary><c>config get KEY</c> prints that key's JSON value alone (exit 1 if there is none);
+    /// otherwise every setting as <c>key: value</c>.</summary>
+    private int PrintConfig(ControlReply reply, IReadOnlyList<string> operands)
+    {
+        var config = reply.ReadResult(ControlJsonContext.Default.ConfigResult);
+        if (operands is [ConfigOps.Get, string key])
+        {
+            if (WebCommandLine.Find(config.Config, key) is not { } value)
+            {
+                _stderr.WriteLine($"error: no setting '{key}'");
+                return ExitCodes.DaemonRefused;
+            }
+
+            _stdout.WriteLine(value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText());
+            return ExitCodes.Ok;
+        }
+
+        HumanOutput.WriteConfig(_stdout, config);
+        return ExitCodes.Ok;
     }
 
     /// <summary>Prints events until the daemon closes the connection (exit 0) or Ctrl-C (exit 0).</summary>

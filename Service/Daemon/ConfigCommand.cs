@@ -21,7 +21,7 @@ internal sealed class ConfigCommand
 
     private readonly ContactBook _book;
     private readonly string _path;
-    private readonly JsonNode _started;
+    private readonly string _started; // JSON text: a JsonNode materializes lazily, which is not safe across threads
     private readonly Action<DaemonConfig> _applyOnLoop;
 
     /// <param name="started">The config as stored when the daemon started (before the command line's
@@ -31,7 +31,7 @@ internal sealed class ConfigCommand
     {
         _book = book;
         _path = path;
-        _started = ConfigStore.ToJson(started);
+        _started = ConfigStore.ToJson(started).ToJsonString();
         _applyOnLoop = applyOnLoop;
     }
 
@@ -57,7 +57,7 @@ internal sealed class ConfigCommand
     /// <summary>The stored keys that wait for a restart: those differing from the config at start,
     /// but for <see cref="LiveKeys"/>.</summary>
     public IReadOnlyList<string> RestartRequired(DaemonConfig stored) =>
-        ConfigMergePatch.DifferingKeys(_started, ConfigStore.ToJson(stored)).Where(k => !IsLive(k)).ToArray();
+        ConfigMergePatch.DifferingKeys(JsonNode.Parse(_started), ConfigStore.ToJson(stored)).Where(k => !IsLive(k)).ToArray();
 
     internal static bool IsLive(string key) =>
         LiveKeys.Any(live => key == live || key.StartsWith(live + ".", StringComparison.Ordinal) || key.StartsWith(live + "[", StringComparison.Ordinal));

@@ -44,10 +44,9 @@ public sealed class DaemonLog
         string line = _journal
             ? $"<{priority}>{message}"
             : level is null ? message : $"{_time.GetLocalNow():HH:mm:ss.fff} {level,-5} {message}";
-        var now = _time.GetUtcNow();
         lock (_gate)
         {
-            _recent[_recentNext] = (now, level ?? "info", message);
+            _recent[_recentNext] = (_time.GetUtcNow(), level ?? "info", message);
             _recentNext = (_recentNext + 1) % RecentCapacity;
             _recentCount = Math.Min(_recentCount + 1, RecentCapacity);
             _out.WriteLine(line);

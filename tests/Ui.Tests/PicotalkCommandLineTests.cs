@@ -122,7 +122,7 @@ public sealed class PicotalkCommandLineTests : IAsyncLifetime
     {
         Assert.Equal(ExitCodes.Ok, await RunAsync("--control", _daemon.SocketPath, "status", "--json"));
         Assert.Equal(
-            $$$"""{"state":"in_call","id":"{{{FakeDaemon.OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{FakeDaemon.PeerId}}}","remote":"127.0.0.1:40000","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":24500,"jitter_buffer_ms":40,"loss_percent":2.5,"round_trip_ms":31}},"drops":{"Malformed":1,"UnknownType":0},"dht":null}""" + "\n",
+            $$$"""{"state":"in_call","id":"{{{FakeDaemon.OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{FakeDaemon.PeerId}}}","remote":"127.0.0.1:40000","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":24500,"jitter_buffer_ms":40,"loss_percent":2.5,"round_trip_ms":31,"input_level_db":null}},"drops":{"Malformed":1,"UnknownType":0},"dht":null,"uptime_seconds":0}""" + "\n",
             Stdout());
     }
 

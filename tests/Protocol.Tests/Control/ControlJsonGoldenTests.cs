@@ -42,7 +42,7 @@ public sealed class ControlJsonGoldenTests
     public void Call_summary_with_utc_millisecond_timestamp()
     {
         AssertGolden(Call(), Json.CallSummary,
-            $$$"""{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40}}""");
+            $$$"""{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40,"input_level_db":null}}""");
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class ControlJsonGoldenTests
     {
         var call = new CallSummary(null, null, CallDirections.Outgoing, null, Since, new CallMediaCounters(0, 0, 0));
         AssertGolden(call, Json.CallSummary,
-            """{"peer_id":null,"remote":null,"direction":"outgoing","name":null,"since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":0,"frames_received":0,"concealed":0,"fec_recovered":0,"late":0}}""");
+            """{"peer_id":null,"remote":null,"direction":"outgoing","name":null,"since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":0,"frames_received":0,"concealed":0,"fec_recovered":0,"late":0,"input_level_db":null}}""");
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class ControlJsonGoldenTests
             new Dictionary<string, long> { ["Malformed"] = 0, ["UnknownType"] = 2 });
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
         Assert.Equal(
-            $$$"""{"state":"idle","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{"Malformed":0,"UnknownType":2},"dht":null}""",
+            $$$"""{"state":"idle","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{"Malformed":0,"UnknownType":2},"dht":null,"uptime_seconds":0}""",
             json);
         var back = JsonSerializer.Deserialize(json, Json.StatusResult)!;
         Assert.Equal(status with { Drops = back.Drops }, back);
@@ -81,7 +81,7 @@ public sealed class ControlJsonGoldenTests
         var status = new StatusResult(ControlStates.Idle, OwnId, 5004, "0.1.0", null, new Dictionary<string, long>(),
             new DhtSummary(42, 40, 7, 1, "198.51.100.7:5004"));
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
-        Assert.EndsWith("""","dht":{"nodes":42,"good":40,"buckets":7,"lan_peers":1,"external_address":"198.51.100.7:5004"}}"""", json);
+        Assert.EndsWith("""","dht":{"nodes":42,"good":40,"buckets":7,"lan_peers":1,"external_address":"198.51.100.7:5004"},"uptime_seconds":0}"""", json);
         Assert.Equal(status.Dht, JsonSerializer.Deserialize(json, Json.StatusResult)!.Dht);
     }
 
@@ -91,7 +91,7 @@ public sealed class ControlJsonGoldenTests
         var status = new StatusResult(ControlStates.InCall, OwnId, 5004, "0.1.0", Call(), new Dictionary<string, long>());
         string json = JsonSerializer.Serialize(status, Json.StatusResult);
         Assert.Equal(
-            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40}},"drops":{},"dht":null}""",
+            $$$"""{"state":"in_call","id":"{{{OwnId}}}","udp_port":5004,"version":"0.1.0","call":{"peer_id":"{{{PeerId}}}","remote":"127.0.0.1:5004","direction":"outgoing","name":"Front door","since":"2026-03-01T12:00:00.250Z","media":{"frames_sent":100,"frames_received":98,"concealed":2,"fec_recovered":1,"late":3,"bitrate_bps":32000,"jitter_buffer_ms":40,"input_level_db":null}},"drops":{},"dht":null,"uptime_seconds":0}""",
             json);
         var back = JsonSerializer.Deserialize(json, Json.StatusResult)!;
         Assert.Equal(status.Call, back.Call);

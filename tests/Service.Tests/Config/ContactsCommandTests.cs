@@ -77,4 +77,31 @@ public sealed class ContactsCommandTests : IDisposable
         Assert.StartsWith(message, reply.Error.Message);
         Assert.Equal("""{"contacts":[]}""", Result(await Send(null)));
     }
+
+    [Fact]
+    public async Task Rename_and_update_change_one_contact_and_keep_the_rest()
+    {
+        const string IdB = "fedcba9876543210fedcba9876543210fedcba98";
+        Result(await Send($$"""{"op":"add","name":"Gate","id":"{{IdA}}","may_open_door":true}"""));
+        Result(await Send($$"""{"op":"add","name":"Kitchen","id":"{{IdB}}"}"""));
+
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":false,"may_open_door":true},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"rename","name":"gate","new_name":"Front gate"}""")));
+        // A flag left out keeps its value.
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":true,"may_open_door":true},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"update","name":"Front Gate","auto_answer":true}""")));
+        Assert.Equal($$"""{"contacts":[{"name":"Front gate","id":"{{IdA}}","auto_answer":true,"may_open_door":false},{"name":"Kitchen","id":"{{IdB}}","auto_answer":false,"may_open_door":false}]}""",
+            Result(await Send("""{"op":"update","name":"front gate","may_open_door":false}""")));
+        // A new case of the same name is a rename too.
+        Assert.Contains("\"name\":\"FRONT GATE\"", Result(await Send("""{"op":"rename","name":"front gate","new_name":"FRONT GATE"}""")));
+
+        var taken = await Send("""{"op":"rename","name":"Kitchen","new_name":"front gate"}""");
+        Assert.Equal((ControlErrorCodes.InvalidArgument, "new_name: 'FRONT GATE' is already a contact"), (taken.Error!.Code, taken.Error.Message));
+        var badName = await Send("""{"op":"rename","name":"Kitchen","new_name":" padded"}""");
+        Assert.StartsWith("new_name: must not start or end with spaces", badName.Error!.Message);
+        var missing = await Send("""{"op":"update","name":"Nobody","auto_answer":true}""");
+        Assert.Equal((ControlErrorCodes.NotFound, "name: no contact is named 'Nobody'"), (missing.Error!.Code, missing.Error.Message));
+        var noNew = await Send("""{"op":"rename","name":"Kitchen"}""");
+        Assert.StartsWith("new_name: rename needs", noNew.Error!.Message);
+    }
 }

@@ -20,7 +20,7 @@ public sealed class ControlConnectionTests
         [
             $$$"""{"id":1,"ok":true,"result":{"id":"{{{FakeControlHandler.OwnId}}}"}}""",
             """{"id":2,"ok":false,"error":{"code":"invalid_state","message":"nothing is ringing"}}""",
-            $$$$"""{"id":3,"ok":true,"result":{"state":"idle","id":"{{{{FakeControlHandler.OwnId}}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{},"dht":null}}""",
+            $$$$"""{"id":3,"ok":true,"result":{"state":"idle","id":"{{{{FakeControlHandler.OwnId}}}}","udp_port":5004,"version":"0.1.0","call":null,"drops":{},"dht":null,"uptime_seconds":0}}""",
         ], lines);
         Assert.Equal(["id", "answer", "status"], handler.Requests.Select(r => r.Cmd));
     }
