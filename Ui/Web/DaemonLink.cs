@@ -32,6 +32,7 @@ internal sealed class DaemonLink : IAsyncDisposable
     private Task _events = Task.CompletedTask;
     private Task _poll = Task.CompletedTask;
     private volatile bool _up;
+    private bool _told;
     private volatile byte[]? _lastStatus;
 
     public DaemonLink(string socketPath, LiveHub hub, TimeProvider time, Action<string> log)
@@ -176,11 +177,13 @@ internal sealed class DaemonLink : IAsyncDisposable
 
     private void SetUp(bool up, string? why)
     {
-        if (_up == up)
+        // The first answer is always told (a daemon that is not running when the UI starts is logged).
+        if (_up == up && _told)
         {
             return;
         }
 
+        _told = true;
         _up = up;
         if (!up)
         {
