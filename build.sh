@@ -119,6 +119,13 @@ cmd_picotalk() {
   local n=1
   [[ ${1:-} =~ ^[0-9]+$ ]] && { n=$1; shift; }
   [[ -f Ui/bin/Debug/net10.0/picotalk.dll ]] || cmd_build Debug >/dev/null
+  # `./build.sh picotalk N ui`: appliance N's web page on port 8079+N, its state in .state/N/ui.
+  if [[ ${1:-} == ui ]]; then
+    shift
+    mkdir -p "$(instance_dir "$n")/ui"
+    exec dotnet "Ui/bin/Debug/net10.0/picotalk.dll" --control "$(instance_dir "$n")/control.sock" ui \
+      --urls "http://0.0.0.0:$((8079 + n))" --state-dir "$(instance_dir "$n")/ui" "$@"
+  fi
   exec dotnet "Ui/bin/Debug/net10.0/picotalk.dll" --control "$(instance_dir "$n")/control.sock" "$@"
 }
 

@@ -15,6 +15,11 @@ public static class ConsoleEntry
         Console.CancelKeyPress += onCancel;
         try
         {
+            if (Web.UiOptions.IsUiCommand(args, out var uiArgs))
+            {
+                return await Web.UiCommand.RunAsync(uiArgs, Console.Out, Console.Error, Environment.GetEnvironmentVariable, interrupted.Token).ConfigureAwait(false);
+            }
+
             var cli = new PicotalkCommandLine(Console.Out, Console.Error, Environment.GetEnvironmentVariable, TimeProvider.System);
             return await cli.RunAsync(args, interrupted.Token).ConfigureAwait(false);
         }

@@ -45,6 +45,8 @@ public sealed class PicotalkCommandLine
                               held until 'release')
           release BUTTON      let go of a held button
           door                ask the appliance in the call to open its door
+          ui [--urls URL] [--state-dir DIR] [--https]
+                              serve the web page (see 'picotalk ui --help')
 
         options:
           --control PATH      control socket (default: $PICOTALK_CONTROL, else

@@ -36,4 +36,11 @@ namespace PicoTalk.Protocol.Control;
 // each type's source twice under one hint name and fails (CS8785, "hintName ... must be unique").
 [JsonSerializable(typeof(ContactsArgs))]
 [JsonSerializable(typeof(ContactsResult))]
+[JsonSerializable(typeof(ConfigArgs))]
+[JsonSerializable(typeof(ConfigResult))]
+[JsonSerializable(typeof(MuteArgs))]
+[JsonSerializable(typeof(LogArgs))]
+[JsonSerializable(typeof(ToneArgs))]
+[JsonSerializable(typeof(HistoryResult))]
+[JsonSerializable(typeof(LogResult))]
 public sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -36,7 +36,8 @@ public sealed record SubscribedResult(bool Subscribed);
 /// played or concealed. A value the daemon does not know (yet) is null and not written: the
 /// round-trip time and the figures derived from it need the peer's receiver reports.
 /// <see cref="Fec"/> is whether we send in-band FEC now, <see cref="PeerLossPercent"/> the loss the
-/// peer last reported for our packets (the two drive the bitrate).
+/// peer last reported for our packets (the two drive the bitrate). <see cref="InputLevelDb"/> is the
+/// microphone's RMS level in dBFS over the latest captured frame, written as null until known.
 /// </summary>
 public sealed record CallMediaCounters(
     long FramesSent,
@@ -51,7 +52,8 @@ public sealed record CallMediaCounters(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? RoundTripMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MouthToEarMs = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Fec = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PeerLossPercent = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PeerLossPercent = null,
+    double? InputLevelDb = null);
 
 /// <summary>
 /// One call, as <c>status</c> shows it and <c>dial</c> returns it. <see cref="PeerId"/> is null
@@ -68,7 +70,7 @@ public sealed record CallSummary(
 
 /// <summary>
 /// <c>status</c> result. <see cref="Drops"/> maps each datagram drop reason (as its enum name) to
-/// its count.
+/// its count; <see cref="UptimeSeconds"/> counts whole seconds since the daemon started.
 /// </summary>
 public sealed record StatusResult(
     string State,
@@ -78,7 +80,8 @@ public sealed record StatusResult(
     CallSummary? Call,
     IReadOnlyDictionary<string, long> Drops,
     DhtSummary? Dht = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeviceSummary? Device = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DeviceSummary? Device = null,
+    int UptimeSeconds = 0);
 
 /// <summary>The routing layer in <c>status</c>: how much of the DHT this appliance knows, its
 /// public address as other nodes see it (BEP 42 "ip"), and its NAT (<see cref="Nat"/>, one of

@@ -89,6 +89,7 @@ public sealed partial class ApplianceController
         {
             Tone.Ring => "ring",
             Tone.AutoAnswerWarning => "auto_answer_warning",
+            Tone.Test => "test",
             _ => "none",
         },
         Talking,

@@ -306,6 +306,7 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
     {
         _watch?.Dispose();
         _autoAnswerTimer?.Dispose();
+        _testToneTimer?.Dispose();
         _networkTimer?.Dispose();
         foreach (var timer in _releaseTimers)
         {

@@ -12,6 +12,9 @@ public enum Tone
 
     /// <summary>A call is about to be answered automatically: three short beeps a second.</summary>
     AutoAnswerWarning,
+
+    /// <summary>The web page's speaker test: a steady 1 kHz sine, the usual test-tone frequency.</summary>
+    Test,
 }
 
 /// <summary>
@@ -177,6 +180,9 @@ public sealed class TonePlayer : IDisposable
                 long at = ms % 1000;
                 return at < 750 && at % 250 < 150 ? 1000 : 0;
             }
+
+            case Tone.Test:
+                return 1000;
 
             default:
                 return 0;

@@ -123,7 +123,8 @@ public interface ICallMedia : IDisposable
 
 /// <summary>
 /// Statistics of a call's media: counters since it started, then the encoder's current bitrate,
-/// the receive side's jitter-buffer delay, and what is known of the link (null until known).
+/// the receive side's jitter-buffer delay, and what is known of the link (null until known);
+/// <see cref="InputLevelDb"/> is the microphone's RMS level in dBFS over the latest captured period.
 /// </summary>
 public readonly record struct CallMediaStats(
     long FramesSent,
@@ -139,7 +140,8 @@ public readonly record struct CallMediaStats(
     int? RoundTripMs = null,
     int? MouthToEarMs = null,
     bool? Fec = null,
-    double? PeerLossPercent = null);
+    double? PeerLossPercent = null,
+    double? InputLevelDb = null);
 
 /// <summary>Starts the media of a call once it is answered.</summary>
 public interface ICallMediaFactory

@@ -39,7 +39,7 @@ public sealed record CallOptions
 public sealed partial class CallController : ISessionObserver
 {
     private readonly EventLoop _loop;
-    private readonly CallOptions _options;
+    private CallOptions _options;
     private readonly ICallMediaFactory _mediaFactory;
     private readonly ICallEvents _events;
     private readonly Action<string> _log;
@@ -65,6 +65,18 @@ public sealed partial class CallController : ISessionObserver
     public SessionLayer? Sessions { get; set; }
 
     public CallState State { get; private set; } = CallState.Idle;
+
+    /// <summary>The name sent with invites and the timeouts; replaced live by a config change (the
+    /// next invite and the next timeout check use the new ones). On the loop.</summary>
+    public CallOptions Options
+    {
+        get => _options;
+        set
+        {
+            _loop.AssertOnLoop();
+            _options = value;
+        }
+    }
 
     public Call? Current { get; private set; }
 

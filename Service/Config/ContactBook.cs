@@ -135,16 +135,89 @@ public sealed class ContactBook
     /// holds it. Any thread; completes after the loop has the new list.</summary>
     public Task<ContactChange> RemoveAsync(string name) => Enqueue(contacts =>
     {
-        int index = contacts.FindIndex(c => ContactConfig.SameName(c.Name, name));
-        if (index < 0)
-        {
-            throw new Refusal(ContactChangeFailure.NotFound, $"name: no contact is named '{name}'");
-        }
-
+        int index = IndexOf(contacts, name);
         var rest = new List<ContactConfig>(contacts);
         rest.RemoveAt(index);
         return rest;
     });
+
+    /// <summary>Renames a contact (the new name checked as add checks it). Any thread.</summary>
+    public Task<ContactChange> RenameAsync(string name, string newName)
+    {
+        if (ContactConfig.NameProblem(newName) is { } nameProblem)
+        {
+            return Refused(ContactChangeFailure.Invalid, $"new_name: {nameProblem}");
+        }
+
+        return Enqueue(contacts =>
+        {
+            int index = IndexOf(contacts, name);
+            int taken = contacts.FindIndex(c => ContactConfig.SameName(c.Name, newName));
+            if (taken >= 0 && taken != index)
+            {
+                throw new Refusal(ContactChangeFailure.Invalid, $"new_name: '{contacts[taken].Name}' is already a contact");
+            }
+
+            var changed = new List<ContactConfig>(contacts);
+            changed[index] = contacts[index] with { Name = newName };
+            return changed;
+        });
+    }
+
+    /// <summary>Changes a contact's flags; a null flag keeps its value. Any thread.</summary>
+    public Task<ContactChange> UpdateAsync(string name, bool? autoAnswer, bool? mayOpenDoor) => Enqueue(contacts =>
+    {
+        int index = IndexOf(contacts, name);
+        var changed = new List<ContactConfig>(contacts);
+        changed[index] = contacts[index] with
+        {
+            AutoAnswer = autoAnswer ?? contacts[index].AutoAnswer,
+            MayOpenDoor = mayOpenDoor ?? contacts[index].MayOpenDoor,
+        };
+        return changed;
+    });
+
+    /// <summary>
+    /// Runs a write of the whole config (the <c>config</c> command's patch) in the same queue as the
+    /// contact changes, so neither overwrites the other with a file read before it; once
+    /// <paramref name="save"/> has written, the loop adopts the saved contacts and
+    /// <paramref name="applyOnLoop"/> runs there. An exception of <paramref name="save"/> (a refused
+    /// config, a full disk) faults the task and changes nothing. Any thread.
+    /// </summary>
+    public Task<DaemonConfig> SaveConfigAsync(Func<(DaemonConfig Saved, string? Warning)> save, Action<DaemonConfig> applyOnLoop)
+    {
+        lock (_chainLock)
+        {
+            var next = _tail.ContinueWith(_ => SaveConfigInOrderAsync(save, applyOnLoop), CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
+            _tail = next;
+            return next;
+        }
+    }
+
+    private async Task<DaemonConfig> SaveConfigInOrderAsync(Func<(DaemonConfig Saved, string? Warning)> save, Action<DaemonConfig> applyOnLoop)
+    {
+        var (saved, warning) = save();
+        if (warning is not null)
+        {
+            _warn(warning);
+        }
+
+        var contacts = ToContacts(saved.Contacts);
+        await _loop.InvokeAsync(() =>
+        {
+            _contacts = contacts;
+            applyOnLoop(saved);
+            return true;
+        }).ConfigureAwait(false);
+        return saved;
+    }
+
+    private static int IndexOf(List<ContactConfig> contacts, string name)
+    {
+        int index = contacts.FindIndex(c => ContactConfig.SameName(c.Name, name));
+        return index >= 0 ? index : throw new Refusal(ContactChangeFailure.NotFound, $"name: no contact is named '{name}'");
+    }
 
     private static Task<ContactChange> Refused(ContactChangeFailure failure, string message) =>
         Task.FromResult(new ContactChange([], failure, message));

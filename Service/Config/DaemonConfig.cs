@@ -130,6 +130,16 @@ public sealed record DaemonConfig
             errors.Add(new("audio.echo_tail_ms", $"must be {EchoCanceller.MinTailMilliseconds} to {EchoCanceller.MaxTailMilliseconds}"));
         }
 
+        if (Audio.SpeakerGainDb is not (>= AudioConfig.MinGainDb and <= AudioConfig.MaxGainDb))
+        {
+            errors.Add(new("audio.speaker_gain_db", $"must be {AudioConfig.MinGainDb} to {AudioConfig.MaxGainDb} dB"));
+        }
+
+        if (Audio.MicGainDb is not (>= AudioConfig.MinGainDb and <= AudioConfig.MaxGainDb))
+        {
+            errors.Add(new("audio.mic_gain_db", $"must be {AudioConfig.MinGainDb} to {AudioConfig.MaxGainDb} dB"));
+        }
+
         // RFC 6716 §2.1.1: Opus runs from 6 kbit/s to 510 kbit/s.
         if (!IsOpusBitrate(Opus.Bitrate))
         {
@@ -223,6 +233,19 @@ public sealed record AudioConfig
 
     /// <summary>Voice activity: after 300 ms without speech the microphone is sent as silence.</summary>
     public bool Vad { get; set; }
+
+    /// <summary>Gain applied to what the speaker plays, in dB (saturating; <see cref="MinGainDb"/> to
+    /// <see cref="MaxGainDb"/>). Changed live, during a call too.</summary>
+    public double SpeakerGainDb { get; set; }
+
+    /// <summary>Gain applied to the microphone before voice processing, in dB (as speaker_gain_db).</summary>
+    public double MicGainDb { get; set; }
+
+    /// <summary>Range of the gains (ui-spec "New config keys"): -40 dB is near silence, +20 dB lifts
+    /// a quiet microphone without making every sample clip.</summary>
+    public const double MinGainDb = -40;
+
+    public const double MaxGainDb = 20;
 }
 
 public sealed record OpusConfig

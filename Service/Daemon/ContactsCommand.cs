@@ -6,7 +6,7 @@ namespace PicoTalk.Service.Daemon;
 
 /// <summary>
 /// The <c>contacts</c> control command (DESIGN.md "Command line contract": <c>contacts [add NAME ID|remove NAME]</c>):
-/// list, add or remove; every op replies with the list after it. A change is answered once it is on
+/// list, add, remove, rename or update (issue 6); every op replies with the list after it. A change is answered once it is on
 /// disk (<see cref="ContactBook"/>); errors name the field, e.g. <c>id: must be 40 hex digits</c>.
 /// </summary>
 internal static class ContactsCommand
@@ -30,7 +30,7 @@ internal static class ContactsCommand
                         args.Name is null ? "name: add needs the contact's name" : "id: add needs the contact's ID (40 hex digits)");
                 }
 
-                return Reply(request, await book.AddAsync(args.Name, args.Id, args.AutoAnswer, args.MayOpenDoor).ConfigureAwait(false));
+                return Reply(request, await book.AddAsync(args.Name, args.Id, args.AutoAnswer ?? false, args.MayOpenDoor ?? false).ConfigureAwait(false));
             case ContactOps.Remove:
                 if (args.Name is null)
                 {
@@ -38,9 +38,24 @@ internal static class ContactsCommand
                 }
 
                 return Reply(request, await book.RemoveAsync(args.Name).ConfigureAwait(false));
+            case ContactOps.Rename:
+                if (args.Name is null || args.NewName is null)
+                {
+                    return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument,
+                        args.Name is null ? "name: rename needs the contact's name" : "new_name: rename needs the new name");
+                }
+
+                return Reply(request, await book.RenameAsync(args.Name, args.NewName).ConfigureAwait(false));
+            case ContactOps.Update:
+                if (args.Name is null)
+                {
+                    return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument, "name: update needs the contact's name");
+                }
+
+                return Reply(request, await book.UpdateAsync(args.Name, args.AutoAnswer, args.MayOpenDoor).ConfigureAwait(false));
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidArgument,
-                    $"op: '{args.Op}' is not {ContactOps.List}, {ContactOps.Add} or {ContactOps.Remove}");
+                    $"op: '{args.Op}' is not {ContactOps.List}, {ContactOps.Add}, {ContactOps.Remove}, {ContactOps.Rename} or {ContactOps.Update}");
         }
     }
 

@@ -41,6 +41,18 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
                 return await Command(request, c => c.RequestDoor()).ConfigureAwait(false);
             case ControlCommands.Contacts:
                 return await ContactsCommand.HandleAsync(daemon.Loop, daemon.Contacts, request).ConfigureAwait(false);
+            case WebCommands.Config:
+                return await daemon.Config.HandleAsync(request).ConfigureAwait(false);
+            case WebCommands.Reject:
+                return await Command(request, c => c.Reject()).ConfigureAwait(false);
+            case WebCommands.Mute:
+                return await WebPageCommands.MuteAsync(daemon, request).ConfigureAwait(false);
+            case WebCommands.History:
+                return await WebPageCommands.HistoryAsync(daemon, request).ConfigureAwait(false);
+            case WebCommands.Log:
+                return WebPageCommands.Log(daemon.Log, request);
+            case WebCommands.Tone:
+                return await WebPageCommands.ToneAsync(daemon, request).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
         }
@@ -135,7 +147,7 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
         }
 
         return new StatusResult(daemon.Calls.State.WireName(), daemon.Id.ToString(), daemon.UdpPort, ThisAssembly.Version,
-            call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht, daemon.Appliance.Summary());
+            call is null ? null : Summary(call), daemon.Drops.Snapshot(), dht, daemon.Appliance.Summary(), daemon.UptimeSeconds);
     }
 
     private static string NatWireName(NatObserver nat) => nat.IsBehindNat == false
@@ -187,7 +199,7 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
 
         var m = media.Stats;
         return new CallMediaCounters(m.FramesSent, m.FramesReceived, m.Concealed, m.FecRecovered, m.Late,
-            m.BitrateBps, m.JitterBufferMs, m.LossPercent, m.JitterMs, m.RoundTripMs, m.MouthToEarMs, m.Fec, m.PeerLossPercent);
+            m.BitrateBps, m.JitterBufferMs, m.LossPercent, m.JitterMs, m.RoundTripMs, m.MouthToEarMs, m.Fec, m.PeerLossPercent, m.InputLevelDb);
     }
 }
 

@@ -56,7 +56,7 @@ public sealed partial class PicoTalkDaemon
     /// <summary>The CALL button: dials <c>calls.speed_dial</c>, a contact's name, an ID, or HOST:PORT[/ID].</summary>
     private void DialSpeedDial()
     {
-        string target = Settings.Config.Calls.SpeedDial;
+        string target = Appliance.Settings.SpeedDial; // a config set changes it live
         if (Contacts.Find(target) is { } contact)
         {
             LogDial(target, _core.Calls.Dial(contact.Id));

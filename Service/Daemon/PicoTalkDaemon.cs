@@ -41,10 +41,12 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
     private readonly ControlServer _control;
     private readonly ITimer _tick;
     private readonly IdentityKey _identity;
+    private readonly long _startedAt;
 
     private PicoTalkDaemon(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {
         _log = log;
+        _startedAt = time.GetTimestamp();
         Settings = settings;
         _identity = IdentityStore.LoadOrCreate(settings.StateDirectory, log.Info);
         var drops = new DropCounters();
@@ -57,8 +59,9 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         // The ringtone plays on the call's own output, and is stopped (its device closed) before a
         // call opens that device.
         var tones = new TonePlayer(() => AudioDevices.OpenSink(settings.AudioOut, config.Audio.FrameMs, time), log.Warn);
+        Gains = new AudioGains(config.Audio.SpeakerGainDb, config.Audio.MicGainDb);
         var media = new ToneStoppingMediaFactory(tones, new DeviceCallMediaFactory(_loop, settings.AudioIn, settings.AudioOut,
-            config.MediaSettings(), config.VoiceSettings(), time, log));
+            config.MediaSettings(), config.VoiceSettings(), time, log, Gains));
         Events = new ControlEvents();
         var callEvents = new CallEventsFanOut();
         callEvents.Add(Events);
@@ -87,6 +90,9 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         Appliance = StartAppliance(config, tones, time);
         callEvents.Add(Appliance);
         _core.Calls.Policy = Appliance;
+        History = new CallHistory(time, Contacts.Find);
+        callEvents.Add(History);
+        Config = new ConfigCommand(Contacts, settings.ConfigPath, StoredAtStart(settings), ApplyConfig);
 
         _control = new ControlServer(settings.ControlPath, new DaemonControlHandler(this), log.Info);
         Events.Server = _control;
@@ -117,6 +123,15 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
 
     /// <summary>The contacts (config.json "contacts"), read on the loop, changed through the disk.</summary>
     internal ContactBook Contacts { get; }
+
+    /// <summary>The latest calls (the <c>history</c> command).</summary>
+    internal CallHistory History { get; }
+
+    /// <summary>The <c>config</c> command: the stored config, patched and applied live.</summary>
+    internal ConfigCommand Config { get; }
+
+    /// <summary>Speaker and microphone gains, shared by every call's media.</summary>
+    internal AudioGains Gains { get; }
 
     public static PicoTalkDaemon Start(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {

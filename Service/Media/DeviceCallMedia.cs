@@ -45,14 +45,17 @@ public sealed class DeviceCallMedia : ICallMedia
     private readonly Thread _captureThread;
     private readonly Thread _playbackThread;
     private readonly Action<string> _log;
+    private readonly AudioGains _gains;
     private volatile bool _stopping;
+    private volatile float _inputLevelDb = float.NaN; // written by the capture thread, read on the loop
     private long _framesSent;
     private long _framesReceived;
     private long _captureDrops;
 
     public DeviceCallMedia(EventLoop loop, SecureSession session, IAudioSource source, IAudioSink sink,
-        VoiceProcessor voice, CallMediaSettings settings, Action<string> log)
+        VoiceProcessor voice, CallMediaSettings settings, Action<string> log, AudioGains? gains = null)
     {
+        _gains = gains ?? new AudioGains();
         _loop = loop;
         _session = session;
         _source = source;
@@ -99,7 +102,8 @@ public sealed class DeviceCallMedia : ICallMedia
             return new CallMediaStats(Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
                 r.FramesDecoded, r.FramesConcealed, r.FecRecovered, r.Late, _encoder.Bitrate, r.DelayMilliseconds,
                 loss, jitter, roundTrip, roundTrip is { } rtt ? MouthToEar(rtt, r.DelayMilliseconds) : null,
-                _encoder.InbandFec, _feedback.ReportsReceived > 0 ? Math.Round(100 * _feedback.PeerLoss, 1) : null);
+                _encoder.InbandFec, _feedback.ReportsReceived > 0 ? Math.Round(100 * _feedback.PeerLoss, 1) : null,
+                float.IsNaN(_inputLevelDb) ? null : Math.Round(_inputLevelDb, 1));
         }
     }
 
@@ -186,6 +190,7 @@ public sealed class DeviceCallMedia : ICallMedia
                         return;
                     }
 
+                    AudioGains.Apply(slot.Scratch, _gains.Microphone);
                     _voice.Process(slot.Scratch); // keeps the echo canceller's reference in step
                     continue;
                 }
@@ -195,6 +200,10 @@ public sealed class DeviceCallMedia : ICallMedia
                     return;
                 }
 
+                // The microphone gain acts like a capture volume, before the echo canceller; the
+                // level shown is what that gain makes of the microphone.
+                AudioGains.Apply(slot.Pcm, _gains.Microphone);
+                _inputLevelDb = (float)AudioGains.LevelDb(slot.Pcm);
                 _voice.Process(slot.Pcm);
                 Volatile.Write(ref slot.Busy, 1);
                 if (!_loop.TryPost(slot))
@@ -220,6 +229,7 @@ public sealed class DeviceCallMedia : ICallMedia
             while (!_stopping)
             {
                 _receive.ReadFrame(pcm);
+                AudioGains.Apply(pcm, _gains.Speaker); // the echo canceller's reference is what is played
                 if (!_sink.Write(pcm))
                 {
                     return;

@@ -20,7 +20,8 @@ public sealed class DeviceCallMediaFactory(
     CallMediaSettings settings,
     VoiceProcessingSettings voice,
     TimeProvider time,
-    DaemonLog log) : ICallMediaFactory
+    DaemonLog log,
+    AudioGains? gains = null) : ICallMediaFactory
 {
     public ICallMedia Start(SecureSession session)
     {
@@ -60,6 +61,6 @@ public sealed class DeviceCallMediaFactory(
             processor = new VoiceProcessor(source.FrameSamples, VoiceProcessingSettings.None);
         }
 
-        return new DeviceCallMedia(loop, session, source, sink, processor, settings, log.Warn);
+        return new DeviceCallMedia(loop, session, source, sink, processor, settings, log.Warn, gains);
     }
 }

@@ -65,7 +65,8 @@ public sealed class ContactsCommandTests : IDisposable
     [InlineData("""{"op":"add","name":"","id":"0123456789abcdef0123456789abcdef01234567"}""", ControlErrorCodes.InvalidArgument, "name: must be 1 to 64 bytes")]
     [InlineData("""{"op":"remove"}""", ControlErrorCodes.InvalidArgument, "name: ")]
     [InlineData("""{"op":"remove","name":"Nobody"}""", ControlErrorCodes.NotFound, "name: no contact is named 'Nobody'")]
-    [InlineData("""{"op":"rename"}""", ControlErrorCodes.InvalidArgument, "op: 'rename' is not list, add or remove")]
+    [InlineData("""{"op":"rename"}""", ControlErrorCodes.InvalidArgument, "name: rename needs")]
+    [InlineData("""{"op":"merge"}""", ControlErrorCodes.InvalidArgument, "op: 'merge' is not list, add, remove, rename or update")]
     [InlineData("""{"op":"add","name":"Gate","id":"0123456789abcdef0123456789abcdef01234567","auto_answer":"yes"}""", ControlErrorCodes.InvalidArgument, "bad args")]
     [InlineData("\"list\"", ControlErrorCodes.InvalidArgument, "'contacts' needs an args object")]
     public async Task A_bad_request_is_refused_naming_the_field(string args, string code, string message)

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace PicoTalk.Ui.Web;
+
+/// <summary>
+/// <c>/api/ws?csrf=TOKEN</c>: the page's live feed (RFC 6455). The handshake passed
+/// <see cref="RequestGuard"/> (same origin, a session, the session's CSRF token: a WebSocket is not
+/// bound by the same-origin policy, so another site could open one with the user's cookie if only
+/// the cookie were checked). The socket then gets whether the daemon is up, the latest status, and
+/// everything <see cref="LiveHub"/> publishes.
+/// </summary>
+internal static class LiveRoute
+{
+    public const string Path = "/api/ws";
+
+    public static void Map(WebApplication app, UiContext ui)
+    {
+        app.Map(Path, async (HttpContext http) =>
+        {
+            if (!http.WebSockets.IsWebSocketRequest)
+            {
+                return Results.BadRequest();
+            }
+
+            if (ui.Hub.Count >= LiveHub.MaxClients)
+            {
+                return UiJson.Error(StatusCodes.Status503ServiceUnavailable, "too_many_pages", "too many pages open");
+            }
+
+            using var socket = await http.WebSockets.AcceptWebSocketAsync();
+            await ui.Hub.ServeAsync(socket, ui.Daemon.Greeting().ToList(), http.RequestAborted);
+            return Results.Empty;
+        });
+    }
+}
