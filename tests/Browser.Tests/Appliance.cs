@@ -108,6 +108,16 @@ public sealed partial class Appliance : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <c>picotalk ARGS...</c> against the daemon's control socket, bypassing the UI:
+    /// what the daemon itself says. Its exit code and stdout.</summary>
+    public async Task<(int ExitCode, string Stdout)> CliAsync(params string[] args)
+    {
+        await using var cli = ChildProcess.StartDotnet("picotalk", BuildOutput.Client, ["--control", ControlPath, .. args]);
+        int exit = await cli.WaitForExitAsync(StartTimeout);
+        string stdout = string.Join('\n', cli.Output.Split('\n').Where(line => !line.StartsWith("stderr: ", StringComparison.Ordinal)));
+        return (exit, stdout);
+    }
+
     private async Task StopAsync(ChildProcess process)
     {
         try

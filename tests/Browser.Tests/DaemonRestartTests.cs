@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using static Microsoft.Playwright.Assertions;
 
 namespace PicoTalk.Browser.Tests;
@@ -41,12 +43,35 @@ public sealed class DaemonRestartTests(Chromium chromium)
             await Expect(page.Locator("#daemon-banner")).ToBeHiddenAsync(new() { Timeout = 20_000 });
             await Expect(page.Locator("#call-state")).ToHaveTextAsync("idle");
             await Expect(page.Locator("#device-id")).ToContainTextAsync(appliance.Id);
-            await shots.TakeAsync(page, "daemon-back");
+
+            // Not a stale page: a button pressed now reaches the new daemon, as the daemon itself reports.
+            await page.Locator("#mute").ClickAsync();
+            await WaitUntilMutedAsync(appliance);
+            await shots.TakeAsync(page, "daemon-back-muted");
         }
         catch (Exception e)
         {
             await shots.TakeOnFailureAsync(page);
             throw new PageTestFailure(e, appliance.Output);
         }
+    }
+
+    /// <summary>Polls <c>picotalk status --json</c> (a real process, so a deadline, not a sleep) until
+    /// the daemon says it is muted.</summary>
+    private static async Task WaitUntilMutedAsync(Appliance appliance)
+    {
+        var waited = Stopwatch.StartNew();
+        string last = "";
+        while (waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            var (exit, stdout) = await appliance.CliAsync("status", "--json");
+            last = $"exit {exit}: {stdout}";
+            if (exit == 0 && JsonDocument.Parse(stdout).RootElement.GetProperty("device").GetProperty("muted").GetBoolean())
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"the daemon did not report muted after #mute was clicked; last status {last}");
     }
 }

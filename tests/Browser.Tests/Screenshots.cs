@@ -17,12 +17,14 @@ public sealed class Screenshots(string testClass, [CallerMemberName] string test
     /// <summary>The files this test saved, in order.</summary>
     public List<string> Saved { get; } = new();
 
-    public async Task<string> TakeAsync(IPage page, string step)
+    /// <summary>Saves what <paramref name="page"/> shows: the whole page, or with <paramref name="fullPage"/>
+    /// false only the viewport (to see one field of a long form at phone size).</summary>
+    public async Task<string> TakeAsync(IPage page, string step, bool fullPage = true)
     {
         Directory.CreateDirectory(Folder);
         int n = Interlocked.Increment(ref _count);
         string path = Path.Combine(Folder, $"{testClass}.{test}-{n:D2}-{step}.png");
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
         Saved.Add(path);
         return path;
     }

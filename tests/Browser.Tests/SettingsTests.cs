@@ -37,6 +37,8 @@ public sealed class SettingsTests(Chromium chromium)
             await Expect(page.Locator("[data-error-for=\"name\"]")).ToBeEmptyAsync();
             await Expect(page.Locator("#settings-status")).Not.ToContainTextAsync("Saved");
             await shots.TakeAsync(page, "refused");
+            await bitrate.ScrollIntoViewIfNeededAsync();
+            await shots.TakeAsync(page, "refused-field", fullPage: false);
 
             Assert.Equal(before, StoredValue(appliance, "opus", "bitrate") ?? before);
             await page.ReloadAsync();

@@ -116,6 +116,26 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new TimeoutException($"{Name} {why} /{pattern}/; it printed:\n{Output}");
     }
 
+    /// <summary>Waits for a process that ends by itself (a command line client); its exit code, once
+    /// everything it printed has been read into <see cref="Output"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            // Also waits for the end of the redirected streams (Process.WaitForExitAsync's contract).
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            throw new TimeoutException($"{Name} did not exit within {timeout.TotalSeconds} s:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM, then SIGKILL if it has not exited within <paramref name="timeout"/>; its exit code.</summary>
     public async Task<int> StopAsync(TimeSpan timeout)
     {
