@@ -80,11 +80,14 @@ public sealed class ApiClient : IDisposable
     }
 
     /// <summary><c>GET /api/status</c> as JSON (the daemon's status result).</summary>
-    public async Task<JsonElement> StatusAsync()
+    public Task<JsonElement> StatusAsync() => GetJsonAsync("/api/status");
+
+    /// <summary>A GET that must succeed, its JSON body.</summary>
+    public async Task<JsonElement> GetJsonAsync(string path)
     {
-        using var response = await GetAsync("/api/status");
+        using var response = await GetAsync(path);
         string text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"GET /api/status: {(int)response.StatusCode} {text}");
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 

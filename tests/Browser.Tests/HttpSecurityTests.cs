@@ -68,6 +68,72 @@ public sealed class HttpSecurityTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Every_state_changing_route_refuses_a_request_without_a_session_or_without_its_token()
+    {
+        var shots = new Screenshots(nameof(HttpSecurityTests));
+        await using var appliance = await Appliance.StartAsync("routes");
+        await using var context = await chromium.NewContextAsync(Chromium.Desktop);
+        var page = await context.NewPageAsync();
+        try
+        {
+            await PageFlows.SetUpAsync(page, appliance, "Office");
+            using var api = new ApiClient(appliance.Url);
+            string stranger = new string('5', 40);
+            // ui-spec.md "JSON API": every POST but set-up and login, each with a body that would change something.
+            (string Path, object Body)[] routes =
+            [
+                ("/api/dial", new { to = stranger }),
+                ("/api/answer", new { }),
+                ("/api/hangup", new { }),
+                ("/api/reject", new { }),
+                ("/api/mute", new { muted = true }),
+                ("/api/tone", new { seconds = 1 }),
+                ("/api/contacts", new { op = "add", name = "Intruder", id = stranger }),
+                ("/api/config", new { patch = new { name = "Hacked" } }),
+                ("/api/password", new { old = PageFlows.Password, @new = "taken over 1234" }),
+                ("/api/logout", new { }),
+            ];
+            foreach (var (path, body) in routes)
+            {
+                await ExpectStatusAsync(HttpStatusCode.Unauthorized, api.PostAsync(path, body, csrf: null, origin: api.Origin), $"POST {path} without a session");
+            }
+
+            using (var login = await api.LogInAsync(PageFlows.Password))
+            {
+                Assert.True(login.IsSuccessStatusCode, $"login: {(int)login.StatusCode}");
+            }
+
+            foreach (var (path, body) in routes)
+            {
+                await ExpectStatusAsync(HttpStatusCode.Forbidden, api.PostAsync(path, body, csrf: null, origin: api.Origin), $"POST {path} without the CSRF token");
+            }
+
+            // Nothing changed: the name, the contacts, the password, the call state, the session.
+            var config = await api.GetJsonAsync("/api/config");
+            Assert.Equal("Office", config.GetProperty("config").GetProperty("name").GetString());
+            string contacts = (await api.GetJsonAsync("/api/contacts")).GetRawText();
+            Assert.DoesNotContain("Intruder", contacts);
+            var status = await api.StatusAsync();
+            Assert.Equal("idle", status.GetProperty("state").GetString());
+            Assert.False(Muted(status), "a refused request muted the appliance");
+            using var second = new ApiClient(appliance.Url);
+            using (var again = await second.LogInAsync(PageFlows.Password))
+            {
+                Assert.True(again.IsSuccessStatusCode, $"the password changed: login gives {(int)again.StatusCode}");
+            }
+
+            await page.ReloadAsync();
+            await Expect(page.Locator("#device-name")).ToContainTextAsync("Office");
+            await shots.TakeAsync(page, "home-unchanged");
+        }
+        catch (Exception e)
+        {
+            await shots.TakeOnFailureAsync(page);
+            throw new PageTestFailure(e, appliance.Output);
+        }
+    }
+
+    [Fact]
     public async Task The_websocket_needs_a_session_its_csrf_token_and_the_pages_own_origin()
     {
         var shots = new Screenshots(nameof(HttpSecurityTests));
