@@ -19,6 +19,12 @@ internal sealed class LoginThrottle(TimeProvider time)
     private readonly Dictionary<IPAddress, Queue<DateTimeOffset>> _failures = [];
     private readonly Lock _lock = new();
 
+    /// <summary>How many addresses have failures on record.</summary>
+    public int TrackedAddresses
+    {
+        get { lock (_lock) { return _failures.Count; } }
+    }
+
     /// <summary>Whether an attempt from <paramref name="address"/> may be checked now.</summary>
     public bool IsAllowed(IPAddress address)
     {
