@@ -68,6 +68,15 @@ public sealed class SetupAndLoginTests(Chromium chromium)
             await Expect(page.Locator("#device-id")).ToContainTextAsync(appliance.Id);
             await Expect(page.Locator("#device-name")).ToContainTextAsync("Hall");
             await shots.TakeAsync(page, "logged-in");
+
+            // The other pages behind the login, as a phone shows them.
+            await page.Locator("#nav-contacts").ClickAsync();
+            await Expect(page.Locator("#contact-add")).ToBeVisibleAsync();
+            await shots.TakeAsync(page, "contacts");
+            await page.Locator("#nav-diagnostics").ClickAsync();
+            await Expect(page.Locator("#version")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("[0-9]+\\.[0-9]+"));
+            await Expect(page.Locator("#uptime")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("[0-9]"));
+            await shots.TakeAsync(page, "diagnostics");
         }
         catch (Exception e)
         {
