@@ -99,13 +99,16 @@ public sealed partial class Appliance : IAsyncDisposable
         Url = new Uri(listening.Groups["url"].Value.TrimEnd('/') + "/");
     }
 
-    public async Task StopUiAsync()
+    /// <summary>SIGTERM to the UI; its exit code (null if it was not running).</summary>
+    public async Task<int?> StopUiAsync()
     {
         if (_ui is { } ui)
         {
             _ui = null;
-            await StopAsync(ui);
+            return await StopAsync(ui);
         }
+
+        return null;
     }
 
     /// <summary>Runs <c>picotalk ARGS...</c> against the daemon's control socket, bypassing the UI:
@@ -118,11 +121,11 @@ public sealed partial class Appliance : IAsyncDisposable
         return (exit, stdout);
     }
 
-    private async Task StopAsync(ChildProcess process)
+    private async Task<int> StopAsync(ChildProcess process)
     {
         try
         {
-            await process.StopAsync(StopTimeout);
+            return await process.StopAsync(StopTimeout);
         }
         finally
         {
