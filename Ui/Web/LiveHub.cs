@@ -99,7 +99,9 @@ internal sealed class LiveHub
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            // The page went away or was too slow; nothing to tell it.
+            // The page went away or was too slow, or the UI is stopping: drop the connection at once
+            // (the page sees it close and reconnects).
+            socket.Abort();
         }
         finally
         {

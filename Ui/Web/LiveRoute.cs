@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace PicoTalk.Ui.Web;
 
@@ -28,8 +30,12 @@ internal static class LiveRoute
                 return UiJson.Error(StatusCodes.Status503ServiceUnavailable, "too_many_pages", "too many pages open");
             }
 
+            // An open socket is a request that never ends by itself: stopping the UI (SIGTERM) must end
+            // it, or the host waits its whole shutdown timeout (30 s) for it.
+            var lifetime = http.RequestServices.GetRequiredService<IHostApplicationLifetime>();
+            using var until = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
             using var socket = await http.WebSockets.AcceptWebSocketAsync();
-            await ui.Hub.ServeAsync(socket, ui.Daemon.Greeting().ToList(), http.RequestAborted);
+            await ui.Hub.ServeAsync(socket, ui.Daemon.Greeting().ToList(), until.Token);
             return Results.Empty;
         });
     }

@@ -23,6 +23,7 @@ internal sealed class UiServer : IAsyncDisposable
     public const long MaxRequestBodyBytes = 64 * 1024;
 
     private readonly WebApplication _app;
+    private int _disposed;
 
     private UiServer(WebApplication app, UiContext context, IReadOnlyList<string> urls)
     {
@@ -100,6 +101,11 @@ internal sealed class UiServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await Context.Daemon.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);

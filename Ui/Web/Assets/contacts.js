@@ -85,9 +85,9 @@ function showHistory(calls) {
     row.className = 'call-record';
     cell(row, new Date(entry.started).toLocaleString());
     cell(row, entry.name || entry.peer_id || 'unknown', entry.name ? '' : 'mono');
-    cell(row, entry.direction);
+    cell(row, entry.direction, 'wide-only');
     cell(row, duration(entry.duration_seconds));
-    cell(row, entry.end_reason);
+    cell(row, entry.end_reason, 'wide-only');
     const actions = cell(row, '', 'actions');
     if (entry.peer_id) actions.appendChild(button('Call', 'call', () => call(entry.peer_id)));
     body.appendChild(row);

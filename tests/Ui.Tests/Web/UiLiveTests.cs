@@ -16,9 +16,11 @@ public sealed class UiLiveTests : IAsyncLifetime
     private string _cookie = "";
     private string _csrf = "";
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync(null);
+
+    private async Task StartAsync(TimeProvider? time)
     {
-        _ui = await UiServerFixture.StartAsync();
+        _ui = await UiServerFixture.StartAsync(time);
         (_cookie, _csrf) = await _ui.SetUpAsync();
     }
 
@@ -48,6 +50,9 @@ public sealed class UiLiveTests : IAsyncLifetime
     [Fact]
     public async Task Events_come_at_once_with_a_status_after_each()
     {
+        // On a clock that never moves the once-a-second poll never runs: a status can only come from the event.
+        await _ui.DisposeAsync();
+        await StartAsync(new PicoTalk.TestSupport.FakeTimeProvider());
         using var socket = await ConnectAsync();
         await ReadUntilAsync(socket, m => m.GetProperty("type").GetString() == "daemon" && m.GetProperty("up").GetBoolean());
         await WaitForAsync(() => _ui.Daemon.SubscriberCount > 0 && _ui.Server.Context.Daemon.IsUp);
@@ -97,6 +102,23 @@ public sealed class UiLiveTests : IAsyncLifetime
         _ui.Daemon.Publish(ControlEvent.CallEnded(CallEndReasons.Hangup, "peer hung up"));
         var ended = await ReadUntilAsync(socket, m => m.GetProperty("type").GetString() == "event");
         Assert.Equal("call_ended", ended.GetProperty("event").GetString());
+    }
+
+    [Fact]
+    public async Task Stopping_the_UI_closes_open_pages_instead_of_waiting_for_them()
+    {
+        using var socket = await ConnectAsync();
+        await ReadUntilAsync(socket, m => m.GetProperty("type").GetString() == "daemon");
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
+        await _ui.Server.DisposeAsync().AsTask().WaitAsync(UiServerFixture.Timeout);
+        // The host's shutdown timeout is 30 s; an open socket that held the stop would take all of it.
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"stopped after {stopping.Elapsed}");
+        // And the page sees its socket end (it then reconnects), rather than a silent one.
+        var closed = System.Diagnostics.Stopwatch.StartNew();
+        var ended = await Record.ExceptionAsync(() => ReadUntilAsync(socket, _ => false));
+        Assert.NotNull(ended);
+        Assert.False(ended is OperationCanceledException, "the socket stayed open");
+        Assert.True(closed.Elapsed < TimeSpan.FromSeconds(5), $"closed after {closed.Elapsed}");
     }
 
     private Uri WsUri(string query) => new(_ui.BaseUrl.Replace("http://", "ws://", StringComparison.Ordinal).TrimEnd('/') + "/api/ws" + query);

@@ -41,14 +41,15 @@ internal sealed class UiServerFixture : IAsyncDisposable
     /// <summary>The server's state directory (made by the server itself, 0700).</summary>
     public string StateDirectory => _state.File("ui");
 
-    public static async Task<UiServerFixture> StartAsync()
+    /// <param name="time">The server's clock (status polling, backoff, sessions); the system clock by default.</param>
+    public static async Task<UiServerFixture> StartAsync(TimeProvider? time = null)
     {
         var daemon = new WebFakeDaemon();
         var log = new ConcurrentQueue<string>();
         var state = new TempDirectory("ptweb-state");
         var options = new UiOptions([new Uri("http://127.0.0.1:0")], state.File("ui"), false, daemon.SocketPath);
         // 1,000 PBKDF2 iterations keep the many logins here fast; AuthPiecesTests checks the real figure.
-        var server = await UiServer.StartAsync(options, TimeProvider.System, log.Enqueue, pbkdf2Iterations: 1_000);
+        var server = await UiServer.StartAsync(options, time ?? TimeProvider.System, log.Enqueue, pbkdf2Iterations: 1_000);
         return new UiServerFixture(daemon, server, state, log);
     }
 
