@@ -15,7 +15,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # Runtime libraries of the appliance, and the tools its tests use to make speech.
 RUNTIME_PACKAGES=(libopus0 libsodium23 libspeexdsp1 libasound2)
-TEST_PACKAGES=(espeak-ng sox iproute2 nftables alsa-utils libasound2-plugins pulseaudio systemd gcc libc6-dev linux-libc-dev)
+TEST_PACKAGES=(espeak-ng sox iproute2 nftables alsa-utils libasound2-plugins pulseaudio systemd gcc libc6-dev linux-libc-dev chromium)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
