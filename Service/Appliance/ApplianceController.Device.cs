@@ -14,6 +14,12 @@ public sealed partial class ApplianceController
     private readonly Func<bool> _networkUp;
     private ITimer? _networkTimer;
 
+    /// <summary>What the latest look at the network found (on the loop).</summary>
+    private bool _networkWasUp = true;
+
+    /// <summary>A look at the network is under way off the loop.</summary>
+    private bool _networkCheckRunning;
+
     public DeviceState Device { get; private set; } = DeviceState.Starting;
 
     /// <summary>What put the device in <see cref="DeviceState.Error"/>; null otherwise.</summary>
@@ -27,8 +33,9 @@ public sealed partial class ApplianceController
     public void Started()
     {
         _loop.AssertOnLoop();
+        _networkWasUp = _networkUp();
         Fire(DeviceTrigger.Started);
-        _networkTimer ??= _loop.CreateTimer(CheckNetwork, NetworkCheckInterval, NetworkCheckInterval);
+        _networkTimer ??= _loop.CreateTimer(CheckNetworkInBackground, NetworkCheckInterval, NetworkCheckInterval);
     }
 
     /// <summary>A hardware fault (a sound card or the GPIO chip failed): the status LED blinks fast.</summary>
@@ -57,15 +64,44 @@ public sealed partial class ApplianceController
     public void CheckNetwork()
     {
         _loop.AssertOnLoop();
-        Fire(_networkUp() ? DeviceTrigger.NetworkUp : DeviceTrigger.NetworkDown);
+        NetworkChecked(_networkUp());
+    }
+
+    /// <summary>
+    /// The timer's look at the network, made off the loop: listing the interfaces reads /proc and
+    /// netlink and allocates, and on the loop, in a call, it held up the frames long enough for the
+    /// far end's echo canceller to lose its alignment once every 10 s (EchoCallTests, second by second).
+    /// </summary>
+    private void CheckNetworkInBackground()
+    {
+        if (_networkCheckRunning)
+        {
+            return;
+        }
+
+        _networkCheckRunning = true;
+        _ = Task.Run(() =>
+        {
+            bool up = _networkUp();
+            _loop.Post(() =>
+            {
+                _networkCheckRunning = false;
+                NetworkChecked(up);
+            });
+        });
+    }
+
+    private void NetworkChecked(bool up)
+    {
+        _networkWasUp = up;
+        Fire(up ? DeviceTrigger.NetworkUp : DeviceTrigger.NetworkDown);
     }
 
     /// <summary>The one place that changes the device state: "was X, on Y, now Z" (STYLE.md 5).</summary>
     private void Fire(DeviceTrigger trigger)
     {
         var was = Device;
-        bool up = _networkUp();
-        if (!DeviceStateMachine.TryNext(was, trigger, up, out var now))
+        if (!DeviceStateMachine.TryNext(was, trigger, _networkWasUp, out var now))
         {
             return; // e.g. NetworkUp while ready: nothing changes, nothing to log every 10 s
         }

@@ -197,8 +197,14 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         }
     }
 
-    /// <summary>Interfaces come and go (DHCP, Wi-Fi): the NAT observer's view of our addresses follows every save.</summary>
-    private void RefreshLocalAddresses() => _core.Dht!.NatObserver.SetLocalAddresses(LocalAddresses());
+    /// <summary>Interfaces come and go (DHCP, Wi-Fi): the NAT observer's view of our addresses follows
+    /// every save. Listed off the loop (it reads /proc and netlink, which must not hold up a call's
+    /// frames), then handed to the loop.</summary>
+    private void RefreshLocalAddresses() => _ = Task.Run(() =>
+    {
+        var addresses = LocalAddresses();
+        _loop.Post(() => _core.Dht!.NatObserver.SetLocalAddresses(addresses));
+    });
 
     private void LoadRoutingTable()
     {
