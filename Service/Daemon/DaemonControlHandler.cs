@@ -159,10 +159,13 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
             _ => NatKinds.Unknown,
         };
 
-    private static CallSummary Summary(Call call)
+    /// <summary>On the loop. The name is the contact's, when the peer's authenticated ID is a contact
+    /// (the owner's own name for it, and known for outgoing calls too), else the name the caller sent.</summary>
+    private CallSummary Summary(Call call)
     {
+        string? name = call.PeerId.IsZero ? call.PeerName : daemon.Contacts.Find(call.PeerId)?.Name ?? call.PeerName;
         return new CallSummary(call.PeerId.IsZero ? null : call.PeerId.ToString(), call.Remote?.ToString(),
-            call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", call.PeerName, call.Since,
+            call.Direction == CallDirection.Outgoing ? "outgoing" : "incoming", name, call.Since,
             Counters(call.Media));
     }
 

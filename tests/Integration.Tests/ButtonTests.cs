@@ -62,6 +62,9 @@ public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await RingBAsync();
         Assert.Equal("fast_blink", await CallLedAsync(B));
+        // B knows A as a contact: its status names the call by the contact's name.
+        var ringing = JsonDocument.Parse((await B.CliAsync("status", "--json")).Stdout).RootElement;
+        Assert.Equal("alice", ringing.GetProperty("call").GetProperty("name").GetString());
         await PressAsync(B, "ANSWER");
         await _aEvents!.WaitForStateAsync("in_call", Wait);
         await _bEvents!.WaitForStateAsync("in_call", Wait);
