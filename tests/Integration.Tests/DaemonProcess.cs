@@ -1,22 +1,20 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using System.Threading.Channels;
 using PicoTalk.TestSupport.Net;
+using PicoTalk.TestSupport.Processes;
 
 namespace PicoTalk.Integration.Tests;
 
 /// <summary>
 /// A real <c>picotalkd</c> process for integration tests: started from the build output with
-/// <c>--port 0</c>, its stdout read line by line, stopped with SIGTERM (and SIGKILL if it hangs).
+/// <c>--port 0</c> (TestSupport's <see cref="ChildProcess"/> reads its output and stops it with
+/// SIGTERM, SIGKILL if it hangs), with what its ready line says.
 /// </summary>
 public sealed partial class DaemonProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-    private readonly List<string> _log = new();
+    private readonly ChildProcess _process;
 
-    private DaemonProcess(Process process, string stateDirectory)
+    private DaemonProcess(ChildProcess process, string stateDirectory)
     {
         _process = process;
         StateDirectory = stateDirectory;
@@ -30,21 +28,12 @@ public sealed partial class DaemonProcess : IAsyncDisposable
 
     public string ControlPath { get; private set; } = "";
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
 
     public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the daemon printed so far (for failure messages).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_log)
-            {
-                return string.Join('\n', _log);
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Writes the config file a daemon started on <paramref name="stateDirectory"/> reads
     /// (keys left out keep their defaults).</summary>
@@ -62,13 +51,8 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     public static async Task<DaemonProcess> StartAsync(string stateDirectory, IReadOnlyDictionary<string, string> environment, params string[] extraArgs)
     {
         Directory.CreateDirectory(stateDirectory);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Binaries.Daemon);
+        var start = new ProcessStartInfo("dotnet");
+        start.ArgumentList.Add(BuildOutput.Daemon);
         // LAN discovery stays on loopback: this machine has a real network interface, and tests
         // must never announce anything beyond it.
         var safety = extraArgs.Contains("--no-lan-discovery") || extraArgs.Contains("--lan-interfaces")
@@ -98,7 +82,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     {
         Directory.CreateDirectory(stateDirectory);
         var safety = extraArgs.Contains("--lan-interfaces") ? Array.Empty<string>() : ["--no-lan-discovery"];
-        string[] args = [Binaries.Daemon, "--state-dir", stateDirectory, "--port", "0", "--bind", "0.0.0.0",
+        string[] args = [BuildOutput.Daemon, "--state-dir", stateDirectory, "--port", "0", "--bind", "0.0.0.0",
             "--control", Path.Combine(stateDirectory, "control.sock"), "--audio-in", "silence", "--audio-out", "null",
             .. safety, .. extraArgs];
         // The lab's LabCommand.StartInfo finds "dotnet" on PATH and also redirects stdin, which stays open.
@@ -107,14 +91,7 @@ public sealed partial class DaemonProcess : IAsyncDisposable
 
     private static async Task<DaemonProcess> StartAsync(ProcessStartInfo start, string stateDirectory)
     {
-        start.Environment.Remove("JOURNAL_STREAM");
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start picotalkd");
-        var daemon = new DaemonProcess(process, stateDirectory);
-        process.OutputDataReceived += (_, e) => daemon.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => daemon.OnLine(e.Data is null ? null : "stderr: " + e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+        var daemon = new DaemonProcess(ChildProcess.Start(start, "picotalkd"), stateDirectory);
         var ready = await daemon.WaitForLineAsync(ReadyLine(), TimeSpan.FromSeconds(30));
         daemon.Id = ready.Groups["id"].Value;
         daemon.UdpPort = int.Parse(ready.Groups["udp"].Value);
@@ -125,87 +102,15 @@ public sealed partial class DaemonProcess : IAsyncDisposable
     [GeneratedRegex(@"^ready id=(?<id>[0-9a-f]{40}) udp=(?<udp>\d+) control=(?<control>\S+)$")]
     private static partial Regex ReadyLine();
 
-    private void OnLine(string? line)
-    {
-        if (line is null)
-        {
-            _lines.Writer.TryComplete();
-            return;
-        }
-
-        lock (_log)
-        {
-            _log.Add(line);
-        }
-
-        _lines.Writer.TryWrite(line);
-    }
-
-    public async Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await foreach (string line in _lines.Reader.ReadAllAsync(cts.Token))
-            {
-                var match = pattern.Match(line);
-                if (match.Success)
-                {
-                    return match;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        throw new TimeoutException($"picotalkd did not print /{pattern}/ within {timeout.TotalSeconds} s; it printed:\n{Output}");
-    }
+    public Task<Match> WaitForLineAsync(Regex pattern, TimeSpan timeout) => _process.WaitForLineAsync(pattern, timeout);
 
     /// <summary>Runs the <c>picotalk</c> client against this daemon.</summary>
     public Task<CliResult> CliAsync(params string[] args) => Cli.RunAsync(["--control", ControlPath, .. args]);
 
     /// <summary>SIGTERM, as systemd stops it; the exit code it returned.</summary>
-    public async Task<int> StopAsync(TimeSpan timeout)
-    {
-        if (!_process.HasExited)
-        {
-            _ = Kill(_process.Id, SigTerm);
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await _process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"picotalkd did not stop within {timeout.TotalSeconds} s of SIGTERM:\n{Output}");
-            }
-        }
+    public Task<int> StopAsync(TimeSpan timeout) => _process.StopAsync(timeout);
 
-        return _process.ExitCode;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            try
-            {
-                await StopAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (TimeoutException)
-            {
-            }
-        }
-
-        _process.Dispose();
-    }
-
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }
 
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
@@ -224,7 +129,7 @@ public static class Cli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Binaries.Client);
+        start.ArgumentList.Add(BuildOutput.Client);
         foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -236,20 +141,5 @@ public static class Cli
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(cts.Token);
         return new CliResult(process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
-    }
-}
-
-/// <summary>Where the built daemon and client are: copied next to this test assembly by the
-/// project references.</summary>
-public static class Binaries
-{
-    public static string Daemon => Find("picotalkd.dll");
-
-    public static string Client => Find("picotalk.dll");
-
-    private static string Find(string name)
-    {
-        string path = Path.Combine(AppContext.BaseDirectory, name);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{name} is not beside the tests; build the solution first", path);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
+using PicoTalk.TestSupport.Processes;
 
 namespace PicoTalk.Integration.Tests;
 
@@ -27,7 +28,7 @@ public sealed class EventStream : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { Binaries.Client, "--control", daemon.ControlPath, "events", "--json" })
+        foreach (string arg in new[] { BuildOutput.Client, "--control", daemon.ControlPath, "events", "--json" })
         {
             start.ArgumentList.Add(arg);
         }
