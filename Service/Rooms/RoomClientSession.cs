@@ -209,6 +209,7 @@ public sealed partial class RoomClientSession : IAsyncDisposable
         {
         }
 
+        _joined.TrySetException(new RoomClientException("the server closed the connection before it admitted us"));
         lock (_gate)
         {
             SetState(RoomClientState.Closed);
