@@ -18,6 +18,9 @@ public sealed partial class RoomClientSession
 
         public SecureChannel? Channel { get; set; }
 
+        /// <summary>The peer's exchange value, to recognise it when the initiator sends it again.</summary>
+        public byte[] TheirPublic { get; set; } = [];
+
         /// <summary>Its <c>{"status":"ok"}</c> opened: it knows the password.</summary>
         public bool Verified { get; set; }
 
@@ -136,8 +139,13 @@ public sealed partial class RoomClientSession
                 _peers.Add(peerId, link);
                 SendBinaryToPeer(peerId, link.Exchange.PublicValue);
                 break;
-            case RoomMessage.PeerAuthenticated when peerId == UserId:
-                SetState(RoomClientState.Authenticated);
+            case RoomMessage.PeerAuthenticated:
+                if (peerId == UserId)
+                {
+                    SetState(RoomClientState.Authenticated);
+                }
+
+                ResendPendingExchanges(peerId == UserId ? null : peerId);
                 break;
             case RoomMessage.PeerDisconnected:
                 if (_peers.Remove(peerId, out var gone))
@@ -169,15 +177,16 @@ public sealed partial class RoomClientSession
                 return;
             }
 
+            link.TheirPublic = payload.ToArray();
             link.Channel = new SecureChannel(key, ChannelKind.PeerToPeer, link.Role);
             key.Clear();
             SendToPeer(link, new RoomMessage { Status = "ok" });
             return;
         }
 
-        if (link.Failed)
+        if (link.Failed || payload.SequenceEqual(link.TheirPublic))
         {
-            return;
+            return; // given up on, or its exchange value again (see ResendPendingExchanges)
         }
 
         Span<byte> plain = stackalloc byte[Math.Max(0, payload.Length - link.Channel.Overhead)];
@@ -219,6 +228,23 @@ public sealed partial class RoomClientSession
         if (message.ChatMessage is { } chat)
         {
             ChatReceived?.Invoke(link.Id, chat);
+        }
+    }
+
+    /// <summary>
+    /// The server drops packets between two members neither of whom is authenticated yet, so the
+    /// first value of an exchange between two newcomers who joined at once is lost. When one of
+    /// them becomes authenticated the path opens: the initiator sends its value again (the same
+    /// one; the responder has not answered, or we would hold the key).
+    /// </summary>
+    private void ResendPendingExchanges(ushort? onlyTo)
+    {
+        foreach (var link in _peers.Values)
+        {
+            if (link.Role == ChannelRole.Initiator && link.Channel is null && !link.Failed && (onlyTo is null || onlyTo == link.Id))
+            {
+                SendBinaryToPeer(link.Id, link.Exchange.PublicValue);
+            }
         }
     }
 

@@ -18,6 +18,41 @@ public sealed class RoomServerAudioTests
     private const double FullBin = ToneAmplitude * 512 / 2;
 
     [Theory]
+    [InlineData(RoomTransport.Tcp)]
+    [InlineData(RoomTransport.WebSocket)]
+    public async Task MembersJoiningAtOnceAllVerifyEachOtherAndHearEveryone(RoomTransport transport)
+    {
+        const int Count = 6;
+        await using var harness = new RoomTestHarness();
+        var clients = await Task.WhenAll(Enumerable.Range(0, Count).Select(i =>
+            harness.JoinAsync(harness.Options(transport, "rush", "pw", $"r{i}"))));
+        foreach (var client in clients)
+        {
+            Assert.Equal(RoomClientState.Authenticated, await client.Settled.WaitAsync(RoomTestHarness.Deadline));
+        }
+
+        var heard = clients.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        for (int i = 0; i < Count; i++)
+        {
+            var tone = RoomTestHarness.Tone(8 + (6 * i), ToneAmplitude);
+            var done = heard[i];
+            int own = i;
+            clients[i].AudioReceived += (samples, senders) =>
+            {
+                if (senders.Count == Count - 1 && Enumerable.Range(0, Count).All(j =>
+                    (j == own) == (RoomTestHarness.BinMagnitude(samples, 8 + (6 * j)) < FullBin * 0.01)))
+                {
+                    done.TrySetResult();
+                }
+            };
+            clients[i].AudioSource = () => tone;
+        }
+
+        await Task.WhenAll(heard.Select(h => h.Task)).WaitAsync(RoomTestHarness.Deadline);
+        Assert.All(clients, c => Assert.Equal(Count - 1, c.Members.Count(m => m.Verified && !m.WrongPassword)));
+    }
+
+    [Theory]
     [InlineData(RoomTransport.Tcp, 3)]
     [InlineData(RoomTransport.Udp, 3)]
     [InlineData(RoomTransport.WebSocket, 3)]
