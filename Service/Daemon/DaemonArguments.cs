@@ -11,6 +11,7 @@ public sealed record DaemonArguments
                          [--bootstrap HOST:PORT,...] [--no-lan-discovery] [--audio-in SPEC]
                          [--audio-out SPEC] [--gpio SPEC] [--name NAME] [--lan-interfaces IF,...]
                          [--no-hole-punching] [--nat-keepalive SECONDS]
+                         [--room-server [--room-ports TCP,UDP,WS]]
           --state-dir DIR     identity, config and caches (default $STATE_DIRECTORY, else /var/lib/picotalkd)
           --config FILE       settings (default DIR/config.json, created with defaults when missing)
           --port N            UDP port for DHT, sessions and media (default 5004; 0 takes a free port)
@@ -25,6 +26,8 @@ public sealed record DaemonArguments
           --lan-interfaces L  interfaces for LAN discovery (e.g. lo or wlan0); default all
           --no-hole-punching  neither ask for, relay nor answer NAT hole punches (config dht.hole_punching)
           --nat-keepalive S   seconds between NAT keepalives to our DHT relays (default 25; dht.keepalive_seconds)
+          --room-server       also serve PicoTalk rooms (key in DIR/room-server.key)
+          --room-ports T,U,W  room server TCP, UDP and WebSocket ports (default 9999,9999,9998; 0 takes a free port)
         """;
 
     public string? StateDirectory { get; init; }
@@ -56,6 +59,16 @@ public sealed record DaemonArguments
     public int? NatKeepaliveSeconds { get; init; }
 
     public bool Help { get; init; }
+
+    /// <summary>Serve PicoTalk rooms beside the calls (issue 7).</summary>
+    public bool RoomServer { get; init; }
+
+    /// <summary>The ports of <c>--room-ports</c>; null for the defaults.</summary>
+    public PicoTalk.Service.Rooms.RoomServerPorts? RoomPorts { get; init; }
+
+    /// <summary>Where the room server listens, or null when it is not asked for.</summary>
+    public PicoTalk.Service.Rooms.RoomServerPorts? RoomServerPorts =>
+        RoomServer ? RoomPorts ?? PicoTalk.Service.Rooms.RoomServerPorts.Default : null;
 
     /// <summary>Parses the arguments; a usage error throws <see cref="ArgumentException"/> naming the option.</summary>
     public static DaemonArguments Parse(IReadOnlyList<string> args)
@@ -90,12 +103,38 @@ public sealed record DaemonArguments
                 "--lan-interfaces" => result with { LanInterfaces = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--no-hole-punching" => result with { NoHolePunching = true },
                 "--nat-keepalive" => result with { NatKeepaliveSeconds = ParseSeconds(arg, Value()) },
+                "--room-server" => result with { RoomServer = true },
+                "--room-ports" => result with { RoomPorts = ParseRoomPorts(Value()) },
                 "-h" or "--help" => result with { Help = true },
                 _ => throw new ArgumentException($"unknown option '{arg}'"),
             };
         }
 
+        if (result.RoomPorts is not null && !result.RoomServer)
+        {
+            throw new ArgumentException("--room-ports needs --room-server");
+        }
+
         return result;
+    }
+
+    /// <summary>"TCP,UDP,WS", each 0 to 65535.</summary>
+    private static PicoTalk.Service.Rooms.RoomServerPorts ParseRoomPorts(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var ports = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, null, out ports[i]) || ports[i] > 65535)
+            {
+                ports = [];
+                break;
+            }
+        }
+
+        return ports.Length == 3
+            ? new PicoTalk.Service.Rooms.RoomServerPorts(ports[0], ports[1], ports[2])
+            : throw new ArgumentException($"--room-ports: '{text}' is not TCP,UDP,WS (three ports, 0 to 65535)");
     }
 
     private static int ParseSeconds(string option, string text) =>

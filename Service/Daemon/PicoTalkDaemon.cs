@@ -16,6 +16,7 @@ using PicoTalk.Service.Identity;
 using PicoTalk.Service.Loop;
 using PicoTalk.Service.Media;
 using PicoTalk.Service.Net;
+using PicoTalk.Service.Rooms;
 
 namespace PicoTalk.Service.Daemon;
 
@@ -42,6 +43,8 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
     private readonly ITimer _tick;
     private readonly IdentityKey _identity;
     private readonly long _startedAt;
+    private RoomServer? _rooms;
+    private PicoTalk.Protocol.Rooms.X25519KeyPair? _roomsKey;
 
     private PicoTalkDaemon(DaemonSettings settings, DaemonLog log, TimeProvider time)
     {
@@ -140,10 +143,28 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         daemon._transport.Start();
         daemon._control.Start();
         daemon.StartDht();
+        daemon.StartRoomServer(time);
         daemon._loop.Post(daemon.Appliance.Started);
         log.Plain($"ready id={daemon.Id} udp={daemon.UdpPort} control={settings.ControlPath}");
         return daemon;
     }
+
+    /// <summary>The room server (issue 7), when <c>--room-server</c> asked for it: its own threads and lock, beside the calls.</summary>
+    private void StartRoomServer(TimeProvider time)
+    {
+        if (Settings.RoomServer is not { } ports)
+        {
+            return;
+        }
+
+        _roomsKey = RoomServerIdentity.LoadOrCreate(Settings.StateDirectory, _log.Info);
+        _rooms = new RoomServer(Settings.BindAddress, ports, _roomsKey, time, _log.Info);
+        _rooms.Start();
+        _log.Plain($"room server tcp={_rooms.TcpPort} udp={_rooms.UdpPort} ws={_rooms.WebSocketPort} key={_rooms.Fingerprint}");
+    }
+
+    /// <summary>The room server, if it runs.</summary>
+    internal RoomServer? Rooms => _rooms;
 
     private void StartDht()
     {
@@ -271,6 +292,12 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
             _log.Warn($"shutdown: {e.Message}");
         }
 
+        if (_rooms is not null)
+        {
+            await _rooms.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _roomsKey?.Dispose();
         await _control.DisposeAsync().ConfigureAwait(false);
         _transport.Dispose();
         _loop.Dispose();
@@ -286,4 +313,8 @@ public sealed record DaemonSettings(
     DaemonConfig Config,
     IPAddress BindAddress,
     AudioDeviceSpec AudioIn,
-    AudioDeviceSpec AudioOut);
+    AudioDeviceSpec AudioOut)
+{
+    /// <summary>Where the room server listens (<c>--room-server</c>, <c>--room-ports</c>); null: no room server.</summary>
+    public RoomServerPorts? RoomServer { get; init; }
+}

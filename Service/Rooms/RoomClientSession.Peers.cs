@@ -1,0 +1,295 @@
+using PicoTalk.Protocol.Rooms;
+
+namespace PicoTalk.Service.Rooms;
+
+public sealed partial class RoomClientSession
+{
+    private readonly Dictionary<ushort, PeerLink> _peers = [];
+
+    /// <summary>A peer as we know it: the password exchange, then the peer-to-peer channel on its key.</summary>
+    private sealed class PeerLink(ushort id, ChannelRole role, string password) : IDisposable
+    {
+        public ushort Id { get; } = id;
+
+        /// <summary>Initiator: we were in the room first and started on <c>peer_joined</c>.</summary>
+        public ChannelRole Role { get; } = role;
+
+        public PasswordExchange Exchange { get; } = new(password);
+
+        public SecureChannel? Channel { get; set; }
+
+        /// <summary>The peer's exchange value, to recognise it when the initiator sends it again.</summary>
+        public byte[] TheirPublic { get; set; } = [];
+
+        /// <summary>Its <c>{"status":"ok"}</c> opened: it knows the password.</summary>
+        public bool Verified { get; set; }
+
+        /// <summary>Its <c>{"status":"ok"}</c> did not open: one of us has the wrong password.</summary>
+        public bool Failed { get; set; }
+
+        public string? UserName { get; set; }
+
+        public byte[]? AudioKey { get; set; }
+
+        public void Dispose()
+        {
+            Exchange.Dispose();
+            Channel?.Dispose();
+        }
+    }
+
+    /// <summary>The members we have heard from (not us), in address order.</summary>
+    public IReadOnlyList<RoomMemberInfo> Members
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _peers.Values.OrderBy(p => p.Id).Select(p => new RoomMemberInfo(p.Id, p.UserName, p.Verified, p.Failed))];
+            }
+        }
+    }
+
+    public event Action<ushort, string>? ChatReceived;
+
+    /// <summary>Test hook: a member that never starts a password exchange (a newcomer then hears nobody).</summary>
+    internal bool IgnorePeers { get; set; }
+
+    /// <summary>Sends a chat line to every verified peer over its own channel; returns how many.</summary>
+    public int SendChat(string text)
+    {
+        lock (_gate)
+        {
+            int sent = 0;
+            foreach (var peer in _peers.Values)
+            {
+                if (peer.Verified && !peer.Failed)
+                {
+                    SendToPeer(peer, new RoomMessage { ChatMessage = text });
+                    sent++;
+                }
+            }
+
+            return sent;
+        }
+    }
+
+    /// <summary>Every packet the server sent us, opened.</summary>
+    private void HandleInner(ReadOnlySpan<byte> innerPacket)
+    {
+        if (!RoomPacket.TryReadWhole(innerPacket, out var packet, out _))
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (State is RoomClientState.Closed)
+            {
+                return;
+            }
+
+            if (packet.Src == RoomMembership.Server)
+            {
+                if (packet.Type == RoomPacketType.AudioFrame)
+                {
+                    HandleMix(packet.Payload);
+                }
+                else if (packet.Type == RoomPacketType.Json && RoomMessage.TryParse(packet.Payload, out var message))
+                {
+                    HandleServerMessage(message);
+                }
+            }
+            else if (packet.Type == RoomPacketType.Binary && packet.Src >= RoomMembership.FirstPeer && packet.Src != UserId)
+            {
+                HandlePeerBinary(packet.Src, packet.Payload);
+            }
+        }
+    }
+
+    private void HandleServerMessage(RoomMessage message)
+    {
+        if (message.UserId is { } userId && message.UdpStreamId is { } streamId && State == RoomClientState.Connecting)
+        {
+            UserId = userId;
+            _udpStreamId = streamId;
+            _udpPort = message.UdpPort ?? 0;
+            SetState(RoomClientState.Joined);
+            _passwordTimer = _options.Time.CreateTimer(_ => PasswordTimeoutExpired(), null, _options.PasswordTimeout, Timeout.InfiniteTimeSpan);
+            _joined.TrySetResult();
+            return;
+        }
+
+        if (message.UdpCheck == "ok")
+        {
+            _udpChecked.TrySetResult();
+            return;
+        }
+
+        if (message.PeerId is not { } peerId)
+        {
+            return;
+        }
+
+        switch (message.Event)
+        {
+            case RoomMessage.PeerJoined when peerId != UserId && !_peers.ContainsKey(peerId) && !IgnorePeers:
+                // We were here first: we start the exchange (PICOTALK.md "Inside a room").
+                var link = new PeerLink(peerId, ChannelRole.Initiator, _options.Password);
+                _peers.Add(peerId, link);
+                SendBinaryToPeer(peerId, link.Exchange.PublicValue);
+                break;
+            case RoomMessage.PeerAuthenticated:
+                if (peerId == UserId)
+                {
+                    SetState(RoomClientState.Authenticated);
+                }
+
+                ResendPendingExchanges(peerId == UserId ? null : peerId);
+                break;
+            case RoomMessage.PeerDisconnected:
+                if (_peers.Remove(peerId, out var gone))
+                {
+                    gone.Dispose();
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A Binary packet from a peer: its password exchange value, or a sealed peer-to-peer message.</summary>
+    private void HandlePeerBinary(ushort src, ReadOnlySpan<byte> payload)
+    {
+        if (!_peers.TryGetValue(src, out var link))
+        {
+            // The peer was in the room first; we join its exchange when we first hear from it.
+            link = new PeerLink(src, ChannelRole.Responder, _options.Password);
+            _peers.Add(src, link);
+            SendBinaryToPeer(src, link.Exchange.PublicValue);
+        }
+
+        if (link.Channel is null)
+        {
+            Span<byte> key = stackalloc byte[PasswordExchange.KeySize];
+            if (!link.Exchange.TryDeriveKey(payload, key))
+            {
+                PeerFailed(link);
+                return;
+            }
+
+            link.TheirPublic = payload.ToArray();
+            link.Channel = new SecureChannel(key, ChannelKind.PeerToPeer, link.Role);
+            key.Clear();
+            SendToPeer(link, new RoomMessage { Status = "ok" });
+            return;
+        }
+
+        if (link.Failed || payload.SequenceEqual(link.TheirPublic))
+        {
+            return; // given up on, or its exchange value again (see ResendPendingExchanges)
+        }
+
+        Span<byte> plain = stackalloc byte[Math.Max(0, payload.Length - link.Channel.Overhead)];
+        if (!link.Channel.TryOpen(payload, plain, out int length) || !RoomMessage.TryParse(plain[..length], out var message))
+        {
+            if (!link.Verified)
+            {
+                PeerFailed(link);
+            }
+
+            return;
+        }
+
+        HandlePeerMessage(link, message);
+    }
+
+    private void HandlePeerMessage(PeerLink link, RoomMessage message)
+    {
+        if (message.Status == "ok" && !link.Verified)
+        {
+            link.Verified = true;
+            // Vouch for it (the server heeds us once we are authenticated), then our name and audio key.
+            Enqueue(Packets.Json(UserId, RoomMembership.Server, RoomMembership.PeerEvent(RoomMessage.PeerAuthenticated, link.Id)));
+            SendToPeer(link, new RoomMessage { UserName = _options.UserName, AudioEncryptionKey = AudioKey.ToHex(_audioKey) });
+            return;
+        }
+
+        if (!link.Verified)
+        {
+            return; // nothing counts before the status
+        }
+
+        if (message.AudioEncryptionKey is not null && AudioKey.TryParseHex(message.AudioEncryptionKey, out byte[] key))
+        {
+            link.AudioKey = key;
+            link.UserName = message.UserName;
+        }
+
+        if (message.ChatMessage is { } chat)
+        {
+            ChatReceived?.Invoke(link.Id, chat);
+        }
+    }
+
+    /// <summary>
+    /// The server drops packets between two members neither of whom is authenticated yet, so the
+    /// first value of an exchange between two newcomers who joined at once is lost. When one of
+    /// them becomes authenticated the path opens: the initiator sends its value again (the same
+    /// one; the responder has not answered, or we would hold the key).
+    /// </summary>
+    private void ResendPendingExchanges(ushort? onlyTo)
+    {
+        foreach (var link in _peers.Values)
+        {
+            if (link.Role == ChannelRole.Initiator && link.Channel is null && !link.Failed && (onlyTo is null || onlyTo == link.Id))
+            {
+                SendBinaryToPeer(link.Id, link.Exchange.PublicValue);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A peer's status did not open. If the server already counts us as knowing the password, the
+    /// peer is the one that does not; otherwise it is us (issue 7: report it, send no audio).
+    /// </summary>
+    private void PeerFailed(PeerLink link)
+    {
+        link.Failed = true;
+        if (State != RoomClientState.Authenticated)
+        {
+            SetState(RoomClientState.WrongPassword);
+        }
+    }
+
+    private void PasswordTimeoutExpired()
+    {
+        lock (_gate)
+        {
+            if (State == RoomClientState.Joined)
+            {
+                SetState(RoomClientState.WrongPassword);
+            }
+        }
+    }
+
+    private void SendBinaryToPeer(ushort peerId, ReadOnlySpan<byte> payload) =>
+        Enqueue(Packets.Make(RoomPacketType.Binary, UserId, peerId, payload));
+
+    private void SendToPeer(PeerLink link, RoomMessage message)
+    {
+        byte[] json = message.ToJson();
+        var packet = new byte[RoomPacket.HeaderSize + json.Length + link.Channel!.Overhead];
+        link.Channel.SealPacket(json, UserId, link.Id, packet);
+        Enqueue(packet);
+    }
+
+    private void DisposePeers()
+    {
+        foreach (var peer in _peers.Values)
+        {
+            peer.Dispose();
+        }
+
+        _peers.Clear();
+    }
+}
