@@ -135,7 +135,10 @@ public static class Program
         string runtime = Environment.GetEnvironmentVariable("RUNTIME_DIRECTORY")?.Split(':')[0] ?? state;
         string control = Path.GetFullPath(arguments.ControlPath ?? Path.Combine(runtime, "control.sock"));
         return new DaemonSettings(state, configPath, control, config, IPAddress.Parse(config.Bind),
-            ParseDevice("audio.input", config.Audio.Input), ParseDevice("audio.output", config.Audio.Output));
+            ParseDevice("audio.input", config.Audio.Input), ParseDevice("audio.output", config.Audio.Output))
+        {
+            RoomServer = arguments.RoomServerPorts,
+        };
     }
 
     private static AudioDeviceSpec ParseDevice(string key, string spec)
