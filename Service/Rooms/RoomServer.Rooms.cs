@@ -147,6 +147,18 @@ public sealed partial class RoomServer
         }
     }
 
+    /// <summary>Mixes every room once now, on the caller's thread (tests measure the mix path).</summary>
+    internal void TickAllRooms()
+    {
+        lock (_gate)
+        {
+            foreach (var room in _rooms.Values)
+            {
+                Tick(room); // takes the same (reentrant) lock
+            }
+        }
+    }
+
     /// <summary>Every 32 ms: one mix for each authenticated member (the others' frames and tags), over UDP if it chose UDP.</summary>
     private void Tick(ServerRoom room)
     {
@@ -174,7 +186,7 @@ public sealed partial class RoomServer
                 }
                 else
                 {
-                    member.Enqueue(inner.ToArray());
+                    member.EnqueueCopy(inner);
                 }
             }
         }

@@ -41,6 +41,9 @@ public sealed partial class RoomServer : IAsyncDisposable
     private readonly TcpListener _tcp;
     private readonly TcpListener _ws;
     private readonly Socket _udp;
+
+    /// <summary>Every UDP send's datagram (under <c>_gate</c>): header, the sealed inner packet.</summary>
+    private readonly byte[] _udpSendBuffer = new byte[RoomDatagram.HeaderSize + RoomPacket.MaxPacketSize + Sodium.MacSize + SecureChannel.CounterSize];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, ServerRoom> _rooms = [];
     private readonly Dictionary<uint, ServerRoomConnection> _streams = [];

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Threading.Channels;
 using PicoTalk.Protocol.Rooms;
@@ -11,8 +12,11 @@ namespace PicoTalk.Service.Rooms;
 /// </summary>
 internal sealed class ServerRoomConnection
 {
-    private readonly Channel<byte[]> _queue = Channel.CreateBounded<byte[]>(
+    private readonly Channel<QueuedPacket> _queue = Channel.CreateBounded<QueuedPacket>(
         new BoundedChannelOptions(RoomServerLimits.SendQueuePackets) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>The writer's one sealed packet: it writes each before sealing the next.</summary>
+    private readonly byte[] _sealed = new byte[RoomPacket.HeaderSize + RoomPacket.MaxPacketSize + Sodium.MacSize + SecureChannel.CounterSize];
 
     public ServerRoomConnection(IPacketPipe pipe, RateLimiter rate, string transport)
     {
@@ -41,7 +45,25 @@ internal sealed class ServerRoomConnection
 
     public uint StreamId { get; set; }
 
-    public EndPoint? UdpEndpoint { get; set; }
+    /// <summary>Where this member's UDP datagrams come from, and go.</summary>
+    public EndPoint? UdpEndpoint
+    {
+        get => _udpEndpoint;
+        set
+        {
+            if (!Equals(value, _udpEndpoint))
+            {
+                _udpEndpoint = value;
+                // Serialized once, not on every send (Socket.SendTo with an EndPoint does it per call).
+                UdpAddress = value?.Serialize();
+            }
+        }
+    }
+
+    /// <summary><see cref="UdpEndpoint"/> as the socket takes it.</summary>
+    public SocketAddress? UdpAddress { get; private set; }
+
+    private EndPoint? _udpEndpoint;
 
     public bool UseUdp { get; set; }
 
@@ -51,9 +73,26 @@ internal sealed class ServerRoomConnection
     public long QueueDrops { get; private set; }
 
     /// <summary>Queues an inner packet for the writer; drops and counts it when the queue is full.</summary>
-    public bool Enqueue(byte[] innerPacket)
+    public bool Enqueue(byte[] innerPacket) => Enqueue(new QueuedPacket(innerPacket, innerPacket.Length, Pooled: false));
+
+    /// <summary>Queues a copy of <paramref name="innerPacket"/> in a pooled buffer, which the writer
+    /// returns once sent: a mix goes to every member every 32 ms, and that path allocates nothing.</summary>
+    public bool EnqueueCopy(ReadOnlySpan<byte> innerPacket)
     {
-        if (_queue.Writer.TryWrite(innerPacket))
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(innerPacket.Length);
+        innerPacket.CopyTo(buffer);
+        if (Enqueue(new QueuedPacket(buffer, innerPacket.Length, Pooled: true)))
+        {
+            return true;
+        }
+
+        ArrayPool<byte>.Shared.Return(buffer);
+        return false;
+    }
+
+    private bool Enqueue(QueuedPacket packet)
+    {
+        if (_queue.Writer.TryWrite(packet))
         {
             return true;
         }
@@ -68,12 +107,16 @@ internal sealed class ServerRoomConnection
         var ct = Closing.Token;
         try
         {
-            await foreach (byte[] inner in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var packet in _queue.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             {
                 var channel = Stream!;
-                var sealedPacket = new byte[RoomPacket.HeaderSize + inner.Length + channel.Overhead];
-                channel.SealPacket(inner, sealedPacket);
-                await Pipe.WriteAsync(sealedPacket, ct).ConfigureAwait(false);
+                int length = channel.SealPacket(packet.Buffer.AsSpan(0, packet.Length), _sealed);
+                if (packet.Pooled)
+                {
+                    ArrayPool<byte>.Shared.Return(packet.Buffer);
+                }
+
+                await Pipe.WriteAsync(_sealed.AsMemory(0, length), ct).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
@@ -87,6 +130,10 @@ internal sealed class ServerRoomConnection
     }
 
     public void Complete() => _queue.Writer.TryComplete();
+
+    /// <summary>An inner packet waiting for the writer: the first <see cref="Length"/> bytes of
+    /// <see cref="Buffer"/>, which goes back to the pool after sealing when <see cref="Pooled"/>.</summary>
+    private readonly record struct QueuedPacket(byte[] Buffer, int Length, bool Pooled);
 }
 
 /// <summary>One room: its members, the vouching rule, the mixer and its 32 ms timer.</summary>
