@@ -73,6 +73,7 @@ internal static class RoomBench
         await Task.Delay(WarmUp);
 
         server.Reset();
+        long dropsBefore = UdpReceiveBufferErrors();
         double cpuBefore = server.Meter.CpuSeconds();
         var before = load.Counters();
         var window = Stopwatch.StartNew();
@@ -80,6 +81,7 @@ internal static class RoomBench
         double cpu = server.Meter.CpuSeconds() - cpuBefore;
         var after = load.Counters();
         var ticks = server.Stats();
+        long drops = UdpReceiveBufferErrors() - dropsBefore;
         double seconds = window.Elapsed.TotalSeconds;
 
         double roomPercent = cpu / seconds * 100;
@@ -91,7 +93,20 @@ internal static class RoomBench
         table.Row($"{name}: tick time median / p99 / max", $"{ticks.MedianMs:F2}/{ticks.P99Ms:F2}/{ticks.MaxMs:F1}", "ms", "< 32");
         table.Row($"{name}: mixes received per member", $"{(after.Mixes - before.Mixes) / (double)members / seconds:F2}", "per second", $"{MixesPerSecond:F2}");
         table.Row($"{name}: others' frames per mix (first member, decoded)", firstMixes == 0 ? "none" : $"{(after.FirstFrames - before.FirstFrames) / (double)firstMixes:F1}", "frames", $"{members - 1}");
+        table.Row($"{name}: UDP datagrams dropped, receive buffer full (machine-wide)", $"{drops}", "datagrams", "0");
         return perMember;
+    }
+
+    /// <summary>
+    /// Udp RcvbufErrors of /proc/net/snmp (proc(5); RFC 4113's udpInErrors, split by cause): datagrams
+    /// the kernel dropped because a socket's receive buffer (SO_RCVBUF, socket(7)) was full.
+    /// Machine-wide, so other processes' drops count too.
+    /// </summary>
+    private static long UdpReceiveBufferErrors()
+    {
+        string[] udp = [.. File.ReadLines("/proc/net/snmp").Where(l => l.StartsWith("Udp: ", StringComparison.Ordinal))];
+        int column = Array.IndexOf(udp[0].Split(' '), "RcvbufErrors");
+        return long.Parse(udp[1].Split(' ')[column], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Trim() + $" ({Environment.ProcessorCount} cores)";

@@ -15,8 +15,7 @@ namespace PicoTalk.Bench;
 /// </summary>
 /// <remarks>
 /// The mixer is sized for M (the server sizes it for RoomServerLimits.MaxMembersPerRoom, 128) up
-/// to what one mix can carry: 1,024 bytes and a 6-byte tag per other sender within a packet's
-/// 16 KB payload, <see cref="AudioFrame.MaxTags"/> + 1 members. Each size is timed as the median
+/// to what one sealed mix can carry (<see cref="MaxMembers"/>). Each size is timed as the median
 /// of 7 ticks after 3 warm-up ticks; the clients' sealing of the frames is done between ticks and
 /// not timed.
 /// </remarks>
@@ -25,7 +24,14 @@ internal static class RoomMixerCapacity
     private const int WarmUpTicks = 3;
     private const int MeasuredTicks = 7;
 
-    public static readonly int MaxMembers = AudioFrame.MaxTags + 1;
+    /// <summary>
+    /// The most members whose mix still fits a UDP datagram: the sealed inner packet (header, 1,024
+    /// bytes, a tag per other member, then the MAC and the 8-byte counter) is the outer packet's
+    /// payload, at most <see cref="RoomPacket.MaxPayloadLength"/>. That is 6 fewer than
+    /// <see cref="AudioFrame.MaxTags"/> + 1, which counts the mix alone.
+    /// </summary>
+    public static readonly int MaxMembers =
+        ((RoomPacket.MaxPayloadLength - Sodium.MacSize - SecureChannel.CounterSize - RoomPacket.HeaderSize - AudioFrame.SamplesSize) / AudioTag.Size) + 1;
 
     private static double BudgetMs => AudioMixer.FrameInterval.TotalMilliseconds;
 
@@ -59,7 +65,7 @@ internal static class RoomMixerCapacity
             }
         }
 
-        string capped = lo == MaxMembers ? $" (the most one mix can carry: {MaxMembers})" : string.Empty;
+        string capped = lo == MaxMembers ? $" (the most one datagram can carry: {MaxMembers})" : string.Empty;
         table.Row($"rooms mixer: most members one core mixes within 32 ms{capped}", $"{lo}", "members", ">= 1,000; PicoTalk ~60");
         table.Note($"the server itself caps a room at {RoomServerLimits.MaxMembersPerRoom} members (RoomServerLimits.MaxMembersPerRoom)");
     }
