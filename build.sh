@@ -5,7 +5,7 @@
 #   ./build.sh run [N]         run appliance N (default 1) with simulated hardware where there is none
 #   ./build.sh picotalk [N] …  the command line client of appliance N (e.g. ./build.sh picotalk 2 status)
 #   ./build.sh test            install what is missing, build, run every test project, print totals
-#   ./build.sh bench [latency|call|dht|dht-sim|dht-loopback]  per-frame media costs and latency; call: CPU and memory of two daemons in a call, and of two baresip 1.0; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback
+#   ./build.sh bench [latency|call|dht|dht-sim|dht-loopback|rooms]  per-frame media costs and latency; call: CPU and memory of two daemons in a call, and of two baresip 1.0; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback; rooms: the room server's CPU per member and members per core
 #   ./build.sh publish         picotalkd compiled ahead of time (NativeAOT) into .build/publish, as the appliance runs it
 #   ./build.sh deps | build
 set -euo pipefail

@@ -1,10 +1,11 @@
 using PicoTalk.Bench;
 
-// ./build.sh bench [media|latency|call|dht|dht-sim|dht-loopback]: media prints the table of per-frame costs and the latency (timings are
+// ./build.sh bench [media|latency|call|dht|dht-sim|dht-loopback|rooms]: media prints the table of per-frame costs and the latency (timings are
 // medians of 5 runs after a warm-up run; allocation counts come from GC.GetAllocatedBytesForCurrentThread);
 // call runs two daemons in a call and reads their CPU and memory from /proc;
 // dht runs the 100,000-node DHT simulation and then 1,000 of our nodes on real loopback sockets
-// (beside npm bittorrent-dht); dht-sim and dht-loopback run one of the two. With no argument: media only.
+// (beside npm bittorrent-dht); dht-sim and dht-loopback run one of the two; rooms measures the room
+// server's CPU per member over loopback and the mixer's capacity per core. With no argument: media only.
 string what = args.Length > 0 ? args[0] : "media";
 var table = new Table();
 Console.WriteLine($"PicoTalk bench on {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}");
@@ -34,8 +35,11 @@ try
         case "dht-loopback":
             DhtLoopbackBench.Run(table);
             break;
+        case "rooms":
+            RoomBench.Run(table, args[1..]);
+            break;
         default:
-            Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, latency, call, dht, dht-sim, dht-loopback");
+            Console.Error.WriteLine($"unknown benchmark '{what}'; known: media, latency, call, dht, dht-sim, dht-loopback, rooms");
             return 2;
     }
 }
