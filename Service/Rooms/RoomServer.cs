@@ -42,6 +42,9 @@ public sealed partial class RoomServer : IAsyncDisposable
     private readonly TcpListener _ws;
     private readonly Socket _udp;
 
+    /// <summary>The UDP socket's receive buffer as the kernel granted it (socket(7): twice what was asked).</summary>
+    internal int UdpReceiveBufferSize => _udp.ReceiveBufferSize;
+
     /// <summary>Every UDP send's datagram (under <c>_gate</c>): header, the sealed inner packet.</summary>
     private readonly byte[] _udpSendBuffer = new byte[RoomDatagram.HeaderSize + RoomPacket.MaxPacketSize + Sodium.MacSize + SecureChannel.CounterSize];
     private readonly CancellationTokenSource _stopping = new();
@@ -59,6 +62,12 @@ public sealed partial class RoomServer : IAsyncDisposable
         _tcp = new TcpListener(bind, ports.Tcp);
         _ws = new TcpListener(bind, ports.WebSocket);
         _udp = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        // Every member answers each 32 ms mix within about a millisecond, so a full room's frames
+        // arrive as one burst: 128 members are about 140 KB, over half of Linux's default receive
+        // buffer (rmem_default, 208 KB), and `./build.sh bench rooms` lost 16 % of their frames to it.
+        // 1 MB is within the default rmem_max (no privilege needed); the kernel doubles it for its
+        // bookkeeping (socket(7) SO_RCVBUF).
+        _udp.ReceiveBufferSize = RoomServerLimits.UdpReceiveBufferBytes;
         if (bind.AddressFamily == AddressFamily.InterNetworkV6)
         {
             _tcp.Server.DualMode = true;

@@ -30,4 +30,7 @@ public static class RoomServerLimits
 
     /// <summary>PICOTALK.md "Connection to the server" step 6: "failed" is sent over TCP after 2 s without a UDP check.</summary>
     public static readonly TimeSpan UdpCheckTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The UDP socket's receive buffer: a whole room's burst of answers to one mix, with room to spare.</summary>
+    public const int UdpReceiveBufferBytes = 1 << 20;
 }
