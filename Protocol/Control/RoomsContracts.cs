@@ -61,7 +61,8 @@ public sealed record RoomMemberEntry(int Id, string? Name, bool Verified);
 
 /// <summary>
 /// <c>rooms</c> result and <c>room</c> event data. <see cref="ServerKeyFingerprint"/> is the server's
-/// identity key as 64 hex digits (as the room server logs it: <c>key=..</c>); null when not connected.
+/// identity key's fingerprint as the room server logs it (<c>key=..</c>: the first 16 hex digits of
+/// SHA-256 over the key); null when not connected.
 /// </summary>
 public sealed record RoomStatus(
     string State,

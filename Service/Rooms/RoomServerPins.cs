@@ -24,7 +24,7 @@ public sealed class RoomServerPins(string stateDirectory, Action<string> log)
     public void Pin(string server, ReadOnlySpan<byte> key)
     {
         var pins = Load();
-        pins[server] = Fingerprint(key);
+        pins[server] = Convert.ToHexStringLower(key);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
@@ -40,8 +40,8 @@ public sealed class RoomServerPins(string stateDirectory, Action<string> log)
         AtomicFile.Write(Path, buffer.ToArray(), Mode);
     }
 
-    /// <summary>A key as the room server logs it (<c>key=..</c>): 64 lower-case hex digits.</summary>
-    public static string Fingerprint(ReadOnlySpan<byte> key) => Convert.ToHexStringLower(key);
+    /// <summary>A key as people compare it: the fingerprint the room server logs (<c>key=..</c>, <see cref="RoomServerIdentity.Fingerprint"/>).</summary>
+    public static string Fingerprint(ReadOnlySpan<byte> key) => RoomServerIdentity.Fingerprint(key);
 
     private Dictionary<string, string> Load()
     {

@@ -7,7 +7,7 @@ public sealed class RoomsCommandLineTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private static readonly RoomStatus Joined = new(RoomStates.Joined, "lobby", "room.example:7000", new string('a', 64),
+    private static readonly RoomStatus Joined = new(RoomStates.Joined, "lobby", "room.example:7000", new string('a', 16),
         [new RoomMemberEntry(2, "alice", true), new RoomMemberEntry(3, null, false)], Talking: false);
 
     private readonly FakeDaemon _daemon = new();
@@ -46,7 +46,7 @@ public sealed class RoomsCommandLineTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Ok, await RunAsync("rooms"));
         Assert.Equal(
             $"""
-            room: joined lobby on room.example:7000 (server key {new string('a', 64)})
+            room: joined lobby on room.example:7000 (server key {new string('a', 16)})
             talking: no
             member 2: alice
             member 3: (no name yet) (not verified)

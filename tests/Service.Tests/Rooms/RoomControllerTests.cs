@@ -38,7 +38,7 @@ public sealed class RoomControllerTests : IAsyncDisposable
         var result = await JoinAsync("right", transport: transport);
         Assert.Null(result.ErrorCode);
         Assert.Equal(RoomStates.Joined, result.Status!.State);
-        Assert.Equal(Convert.ToHexStringLower(alice.ServerIdentityKey), result.Status.ServerKeyFingerprint);
+        Assert.Equal(RoomServerIdentity.Fingerprint(alice.ServerIdentityKey), result.Status.ServerKeyFingerprint);
         Assert.True(await _loop.InvokeAsync(() => _controller.InRoom));
 
         var status = await PollAsync(() => _controller.Status(), s => s.Members.Any(m => m.Name == "alice" && m.Verified));
@@ -116,8 +116,8 @@ public sealed class RoomControllerTests : IAsyncDisposable
         new RoomServerPins(_state.Path, _ => { }).Pin(server, Convert.FromHexString(other));
         var refused = await JoinAsync("right");
         Assert.Equal(RoomsNames.KeyChanged, refused.ErrorCode);
-        Assert.Contains(other, refused.Message!, StringComparison.Ordinal);
-        Assert.Contains(key, refused.Message!, StringComparison.Ordinal);
+        Assert.Contains(RoomServerIdentity.Fingerprint(Convert.FromHexString(other)), refused.Message!, StringComparison.Ordinal);
+        Assert.Contains(RoomServerIdentity.Fingerprint(alice.ServerIdentityKey), refused.Message!, StringComparison.Ordinal);
         Assert.False(await _loop.InvokeAsync(() => _controller.InRoom));
 
         var accepted = await JoinAsync("right", acceptNewKey: true);

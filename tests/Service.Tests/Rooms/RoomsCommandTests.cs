@@ -28,7 +28,7 @@ public sealed class RoomsCommandTests : IAsyncDisposable
         Assert.True(join.Ok, join.Error?.Message);
         var status = join.ReadResult(ControlJsonContext.Default.RoomStatus);
         Assert.Equal((RoomStates.Joined, "lobby", server, false), (status.State, status.Room, status.Server, status.Talking));
-        Assert.Matches("^[0-9a-f]{64}$", status.ServerKeyFingerprint);
+        Assert.Matches("^[0-9a-f]{16}$", status.ServerKeyFingerprint);
 
         Assert.True((await SendAsync(new RoomsArgs(RoomOps.Talk, On: true))).ReadResult(ControlJsonContext.Default.RoomStatus).Talking);
         Assert.True((await SendAsync(new RoomsArgs(RoomOps.Say, Text: "hi"))).Ok);
