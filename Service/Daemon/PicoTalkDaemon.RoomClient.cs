@@ -17,4 +17,13 @@ public sealed partial class PicoTalkDaemon
                 Settings.Config.Audio.FrameMs, e => Events.Server?.Publish(e), _log.Info);
         }
     }
+
+    /// <summary>For <see cref="DisposeAsync"/>, before the loop stops: leaves the room and closes its audio devices.</summary>
+    private async Task CloseRoomClientAsync()
+    {
+        if (_roomClient is { } rooms)
+        {
+            await (await _loop.InvokeAsync(rooms.CloseAsync).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
 }

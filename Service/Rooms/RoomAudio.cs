@@ -31,6 +31,8 @@ public sealed class RoomAudio : IDisposable
     private readonly List<Thread> _threads = [];
     private int _head;
     private int _count;
+    private long _framesSent;
+    private long _mixesQueued;
     private volatile bool _stopping;
 
     public RoomAudio(RoomClientSession session, AudioDeviceSpec input, AudioDeviceSpec output, int frameMs, TimeProvider time, Func<bool> talking, Action<string> log)
@@ -46,9 +48,6 @@ public sealed class RoomAudio : IDisposable
 
     /// <summary>Mixes queued for the output (test figure).</summary>
     public long MixesQueued => Interlocked.Read(ref _mixesQueued);
-
-    private long _framesSent;
-    private long _mixesQueued;
 
     public void Start()
     {

@@ -113,7 +113,7 @@ public sealed class RoomController
             return RoomCommandResult.Fail(ControlErrorCodes.InvalidState, "not in a room");
         }
 
-        TearDown("leave");
+        _ = TearDown("leave");
         return new RoomCommandResult(Status());
     }
 
@@ -222,7 +222,7 @@ public sealed class RoomController
         if (generation == _generation)
         {
             _log($"rooms: {message}");
-            TearDown(code);
+            _ = TearDown(code);
         }
 
         done.TrySetResult(RoomCommandResult.Fail(code, message));
@@ -282,7 +282,7 @@ public sealed class RoomController
         if (session == _session && _state == RoomControllerState.Joined && state == RoomClientState.Closed)
         {
             _log($"rooms: the server closed room '{_request!.Room}'");
-            TearDown("closed");
+            _ = TearDown("closed");
         }
     }
 
@@ -297,8 +297,15 @@ public sealed class RoomController
         _publish(ControlEvent.Create(RoomsNames.ChatEvent, new RoomChatEventData(from, name, text), ControlJsonContext.Default.RoomChatEventData));
     }
 
+    /// <summary>Leaves the room if in one (daemon shutdown); completes once the audio devices and the connection are closed.</summary>
+    public Task CloseAsync()
+    {
+        _loop.AssertOnLoop();
+        return _state == RoomControllerState.Idle ? Task.CompletedTask : TearDown("shutdown");
+    }
+
     /// <summary>Closes the session and the audio off the loop; back to Idle.</summary>
-    private void TearDown(string on)
+    private Task TearDown(string on)
     {
         _generation++;
         var audio = _audio;
@@ -308,7 +315,7 @@ public sealed class RoomController
         _request = null;
         _talking = false;
         SetState(RoomControllerState.Idle, on);
-        _ = Task.Run(async () =>
+        return Task.Run(async () =>
         {
             audio?.Dispose();
             if (session is not null)

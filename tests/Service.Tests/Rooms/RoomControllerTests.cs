@@ -59,6 +59,17 @@ public sealed class RoomControllerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Close_LeavesTheRoom_AndClosesTheConnection()
+    {
+        var alice = await JoinMemberAsync("right");
+        Assert.Null((await JoinAsync("right")).ErrorCode);
+        await (await _loop.InvokeAsync(_controller.CloseAsync)).WaitAsync(RoomTestHarness.Deadline);
+        Assert.False(await _loop.InvokeAsync(() => _controller.InRoom));
+        Assert.Null(await _loop.InvokeAsync(() => _controller.Audio));
+        Assert.Equal(RoomStates.Idle, _events.Last(e => e.Event == RoomsNames.RoomEvent).ReadData(ControlJsonContext.Default.RoomStatus).State);
+    }
+
+    [Fact]
     public async Task WrongPassword_IsReported_AndLeavesTheRoom()
     {
         await JoinMemberAsync("right");
