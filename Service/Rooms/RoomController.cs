@@ -130,8 +130,15 @@ public sealed class RoomController
         return new RoomCommandResult(Status());
     }
 
+    /// <summary>Starts or stops sending our input; only in a room (the next join sets it from its own <c>talk</c>).</summary>
     public RoomCommandResult Talk(bool on)
     {
+        _loop.AssertOnLoop();
+        if (_state == RoomControllerState.Idle)
+        {
+            return RoomCommandResult.Fail(ControlErrorCodes.InvalidState, "not in a room");
+        }
+
         Talking = on;
         return new RoomCommandResult(Status());
     }

@@ -39,6 +39,7 @@ public sealed class RoomsCommandTests : IAsyncDisposable
 
         Assert.Equal(RoomStates.Idle, (await SendAsync(new RoomsArgs(RoomOps.Leave))).ReadResult(ControlJsonContext.Default.RoomStatus).State);
         Assert.Equal(ControlErrorCodes.InvalidState, (await SendAsync(new RoomsArgs(RoomOps.Say, Text: "hi"))).Error!.Code);
+        Assert.Equal(ControlErrorCodes.InvalidState, (await SendAsync(new RoomsArgs(RoomOps.Talk, On: true))).Error!.Code);
     }
 
     [Theory]
