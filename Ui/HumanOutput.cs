@@ -258,6 +258,9 @@ public static class HumanOutput
                     var door = evt.ReadData(ControlJsonContext.Default.DoorEventData);
                     output.WriteLine($"door: {door.Direction.Replace('_', ' ')}: {door.Message}");
                     return;
+                case RoomsNames.RoomEvent or RoomsNames.ChatEvent:
+                    output.WriteLine(RoomsCommandLine.EventLine(evt));
+                    return;
             }
         }
         catch (JsonException)

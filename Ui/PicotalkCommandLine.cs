@@ -48,6 +48,12 @@ public sealed class PicotalkCommandLine
                               add a contact: its calls answered automatically, may open the door
           contacts remove NAME
                               remove a contact (names are matched without case)
+          rooms [members]     the room this appliance is in, and its members
+          rooms join HOST:PORT ROOM PASSWORD [NAME] [tcp|udp|ws] [accept-new-key]
+                              join a room (udp by default; the server's key is pinned on
+                              first use, accept-new-key trusts a changed one)
+          rooms leave | rooms say TEXT | rooms talk on|off
+                              leave, chat, or send the microphone to the room (or stop)
           events              print events as they happen until the daemon stops or Ctrl-C
           press BUTTON [MS|hold]
                               press ANSWER, CALL or PTT (a click; MS milliseconds; or
@@ -81,6 +87,7 @@ public sealed class PicotalkCommandLine
         [ControlCommands.Release] = (1, 1),
         [ApplianceCommands.Door] = (0, 0),
         [ControlCommands.Contacts] = (0, int.MaxValue), // checked by TryContactsArguments
+        [RoomsNames.Command] = (0, int.MaxValue), // checked by RoomsCommandLine.TryArguments
     };
 
     private readonly TextWriter _stdout;
@@ -144,6 +151,11 @@ public sealed class PicotalkCommandLine
         if (command == ControlCommands.Press && parsed.Operands.Count == 2 && !IsPressDuration(parsed.Operands[1]))
         {
             return UsageError($"press: '{parsed.Operands[1]}' is neither milliseconds (1 to 60000) nor 'hold'");
+        }
+
+        if (command == RoomsNames.Command && !RoomsCommandLine.TryArguments(parsed.Operands, out arguments, out string roomsUsage))
+        {
+            return UsageError(roomsUsage);
         }
 
         if (WebCommandLine.Operands.ContainsKey(command) && !WebCommandLine.TryArguments(command, parsed.Operands, out arguments, out string webUsage))
@@ -288,6 +300,9 @@ public sealed class PicotalkCommandLine
                 break;
             case ControlCommands.Contacts:
                 HumanOutput.WriteContacts(_stdout, reply.ReadResult(ControlJsonContext.Default.ContactsResult));
+                break;
+            case RoomsNames.Command:
+                RoomsCommandLine.WriteStatus(_stdout, reply.ReadResult(ControlJsonContext.Default.RoomStatus));
                 break;
             case WebCommands.History:
                 HumanOutput.WriteHistory(_stdout, reply.ReadResult(ControlJsonContext.Default.HistoryResult));

@@ -43,4 +43,7 @@ namespace PicoTalk.Protocol.Control;
 [JsonSerializable(typeof(ToneArgs))]
 [JsonSerializable(typeof(HistoryResult))]
 [JsonSerializable(typeof(LogResult))]
+[JsonSerializable(typeof(RoomsArgs))]
+[JsonSerializable(typeof(RoomStatus))]
+[JsonSerializable(typeof(RoomChatEventData))]
 public sealed partial class ControlJsonContext : JsonSerializerContext;

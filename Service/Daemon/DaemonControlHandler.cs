@@ -53,6 +53,8 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
                 return WebPageCommands.Log(daemon.Log, request);
             case WebCommands.Tone:
                 return await WebPageCommands.ToneAsync(daemon, request).ConfigureAwait(false);
+            case Protocol.Control.RoomsNames.Command:
+                return await Rooms.RoomsCommand.HandleAsync(daemon.Loop, await daemon.Loop.InvokeAsync(() => daemon.RoomClient).ConfigureAwait(false), request).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
         }

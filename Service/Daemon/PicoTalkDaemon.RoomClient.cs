@@ -1,0 +1,29 @@
+using PicoTalk.Service.Rooms;
+
+namespace PicoTalk.Service.Daemon;
+
+/// <summary>The appliance's room client (issue 7, appliance side), created on first use on the event loop.</summary>
+public sealed partial class PicoTalkDaemon
+{
+    private RoomController? _roomClient;
+
+    /// <summary>The one room this appliance is in (or not); events go to the control socket's subscribers.</summary>
+    internal RoomController RoomClient
+    {
+        get
+        {
+            _loop.AssertOnLoop();
+            return _roomClient ??= new RoomController(_loop, Settings.StateDirectory, Settings.AudioIn, Settings.AudioOut,
+                Settings.Config.Audio.FrameMs, e => Events.Server?.Publish(e), _log.Info);
+        }
+    }
+
+    /// <summary>For <see cref="DisposeAsync"/>, before the loop stops: leaves the room and closes its audio devices.</summary>
+    private async Task CloseRoomClientAsync()
+    {
+        if (_roomClient is { } rooms)
+        {
+            await (await _loop.InvokeAsync(rooms.CloseAsync).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
+}
