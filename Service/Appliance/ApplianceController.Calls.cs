@@ -15,7 +15,9 @@ public sealed partial class ApplianceController
 {
     public IncomingVerdict Screen(NodeId caller)
     {
-        if (_settings.DoNotDisturb)
+        // One conversation at a time: in a room (the speaker and microphone are the room's) a caller
+        // hears busy, as with do-not-disturb.
+        if (_settings.DoNotDisturb || InRoom?.Invoke() == true)
         {
             return IncomingVerdict.Busy;
         }

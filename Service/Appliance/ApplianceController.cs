@@ -98,6 +98,12 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
     /// <summary>Push-to-talk is held.</summary>
     public bool Talking { get; private set; }
 
+    /// <summary>Whether the appliance is in a room (PTT without a call talks there); set at start-up.</summary>
+    public Func<bool>? InRoom { get; set; }
+
+    /// <summary>Push-to-talk went down (true) or up (false); the room client sends while it is down.</summary>
+    public Action<bool>? TalkingChanged { get; set; }
+
     /// <summary>The door relay is energised now.</summary>
     public bool DoorOpen => _door.IsActive;
 
@@ -214,8 +220,21 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
                 return;
             case ApplianceAction.TalkStart:
             case ApplianceAction.TalkStop:
-                Talking = action == ApplianceAction.TalkStart;
+                bool talk = action == ApplianceAction.TalkStart;
+                if (talk && _calls.State != CallState.InCall && InRoom?.Invoke() != true)
+                {
+                    _log("button: PTT pressed, but there is no call and no room to talk in");
+                    return;
+                }
+
+                if (talk == Talking)
+                {
+                    return; // e.g. PTT let go after a call ended, or a press that was refused
+                }
+
+                Talking = talk;
                 ApplyMicrophone();
+                TalkingChanged?.Invoke(talk);
                 UpdateLeds();
                 return;
             default:

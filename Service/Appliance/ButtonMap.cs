@@ -51,7 +51,9 @@ public static class ButtonMap
 
         [(ApplianceButton.Ptt, ButtonGesture.Down, CallState.InCall)] = ApplianceAction.TalkStart,
         [(ApplianceButton.Ptt, ButtonGesture.Up, CallState.InCall)] = ApplianceAction.TalkStop,
-        // Released after the call ended: nothing to close, but the talking flag must drop.
+        // Without a call, PTT talks in the room the appliance is in (the controller ignores it
+        // outside a room); released after a call ended, the talking flag must drop.
+        [(ApplianceButton.Ptt, ButtonGesture.Down, CallState.Idle)] = ApplianceAction.TalkStart,
         [(ApplianceButton.Ptt, ButtonGesture.Up, CallState.Idle)] = ApplianceAction.TalkStop,
         [(ApplianceButton.Ptt, ButtonGesture.Up, CallState.Ending)] = ApplianceAction.TalkStop,
     };

@@ -7,7 +7,7 @@ namespace PicoTalk.Service.Appliance;
 /// What the two LEDs show (issue 5): the status LED blinks slowly while starting or without network,
 /// is on when ready and reachable, blinks fast on an error; the call LED blinks fast for a call ringing
 /// in, slowly for one ringing out (or connecting), is on in a call and flashes while talking with
-/// push-to-talk held. Pure functions of the state, so the table is tested without a clock.
+/// push-to-talk held, in a call or in a room. Pure functions of the state, so the table is tested without a clock.
 /// </summary>
 public static class LedIndicator
 {
@@ -24,7 +24,8 @@ public static class LedIndicator
         CallState.RingingIn => LedPattern.FastBlink,
         CallState.Connecting or CallState.RingingOut => LedPattern.SlowBlink,
         CallState.InCall => talking ? LedPattern.Flash : LedPattern.On,
-        CallState.Idle or CallState.Ending => LedPattern.Off,
+        CallState.Idle => talking ? LedPattern.Flash : LedPattern.Off, // talking without a call: in a room
+        CallState.Ending => LedPattern.Off,
         _ => throw new ArgumentOutOfRangeException(nameof(call), call, null),
     };
 

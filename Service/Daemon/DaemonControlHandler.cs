@@ -54,6 +54,13 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
             case WebCommands.Tone:
                 return await WebPageCommands.ToneAsync(daemon, request).ConfigureAwait(false);
             case Protocol.Control.RoomsNames.Command:
+                // A room and a call never share the sound card: a join waits for the call to end.
+                if (await daemon.Loop.InvokeAsync(() => daemon.Calls.State != CallState.Idle).ConfigureAwait(false)
+                    && request.TryReadArgs(ControlJsonContext.Default.RoomsArgs, out var roomArgs, out _) && roomArgs?.Op == Protocol.Control.RoomOps.Join)
+                {
+                    return ControlReply.Failure(request.Id, ControlErrorCodes.Busy, "in a call: hang up before joining a room");
+                }
+
                 return await Rooms.RoomsCommand.HandleAsync(daemon.Loop, await daemon.Loop.InvokeAsync(() => daemon.RoomClient).ConfigureAwait(false), request).ConfigureAwait(false);
             default:
                 return ControlReply.Failure(request.Id, ControlErrorCodes.UnknownCommand, $"unknown command '{request.Cmd}'");
@@ -87,6 +94,11 @@ internal sealed partial class DaemonControlHandler(PicoTalkDaemon daemon) : ICon
 
         return await daemon.Loop.InvokeAsync(() =>
         {
+            if (daemon.InRoom)
+            {
+                return ControlReply.Failure(request.Id, ControlErrorCodes.InvalidState, "in a room: leave it first (picotalk rooms leave)");
+            }
+
             var result = byId ? daemon.Calls.Dial(idAlone) : daemon.Calls.Dial(target.Remote, target.Id);
             return result.Success
                 ? ControlReply.Success(request.Id, Summary(daemon.Calls.Current!), ControlJsonContext.Default.CallSummary)

@@ -18,6 +18,9 @@ public sealed partial class PicoTalkDaemon
         }
     }
 
+    /// <summary>On the loop: the appliance is in a room now.</summary>
+    internal bool InRoom => _roomClient?.InRoom == true;
+
     /// <summary>For <see cref="DisposeAsync"/>, before the loop stops: leaves the room and closes its audio devices.</summary>
     private async Task CloseRoomClientAsync()
     {

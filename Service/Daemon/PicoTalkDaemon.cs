@@ -93,6 +93,15 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         Appliance = StartAppliance(config, tones, time);
         callEvents.Add(Appliance);
         _core.Calls.Policy = Appliance;
+        // PTT without a call talks in the room; a room and a call never share the sound card.
+        Appliance.InRoom = () => _roomClient?.InRoom == true;
+        Appliance.TalkingChanged = talking =>
+        {
+            if (_roomClient is { InRoom: true } room)
+            {
+                room.Talking = talking;
+            }
+        };
         History = new CallHistory(time, Contacts.Find);
         callEvents.Add(History);
         Config = new ConfigCommand(Contacts, settings.ConfigPath, StoredAtStart(settings), ApplyConfig);
@@ -298,6 +307,15 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         }
 
         _roomsKey?.Dispose();
+        try
+        {
+            await CloseRoomClientAsync().WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        {
+            _log.Warn($"shutdown: room: {e.Message}");
+        }
+
         await _control.DisposeAsync().ConfigureAwait(false);
         _transport.Dispose();
         _loop.Dispose();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Threading.Channels;
 using PicoTalk.Protocol.Rooms;
@@ -14,6 +13,12 @@ internal sealed class ServerRoomConnection
 {
     private readonly Channel<QueuedPacket> _queue = Channel.CreateBounded<QueuedPacket>(
         new BoundedChannelOptions(RoomServerLimits.SendQueuePackets) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    /// <summary>The largest mix: the header, a frame and the tags of a full room's other members.</summary>
+    private const int MixBufferSize = RoomPacket.HeaderSize + AudioFrame.SamplesSize + ((RoomServerLimits.MaxMembersPerRoom - 1) * AudioTag.Size);
+
+    /// <summary>Mix buffers not in the queue (at most the queue's bound plus the one being written).</summary>
+    private readonly Stack<byte[]> _freeMixBuffers = new(RoomServerLimits.SendQueuePackets + 1);
 
     /// <summary>The writer's one sealed packet: it writes each before sealing the next.</summary>
     private readonly byte[] _sealed = new byte[RoomPacket.HeaderSize + RoomPacket.MaxPacketSize + Sodium.MacSize + SecureChannel.CounterSize];
@@ -75,19 +80,42 @@ internal sealed class ServerRoomConnection
     /// <summary>Queues an inner packet for the writer; drops and counts it when the queue is full.</summary>
     public bool Enqueue(byte[] innerPacket) => Enqueue(new QueuedPacket(innerPacket, innerPacket.Length, Pooled: false));
 
-    /// <summary>Queues a copy of <paramref name="innerPacket"/> in a pooled buffer, which the writer
-    /// returns once sent: a mix goes to every member every 32 ms, and that path allocates nothing.</summary>
+    /// <summary>
+    /// Queues a copy of <paramref name="innerPacket"/> (a mix) in one of this connection's own buffers,
+    /// which the writer gives back once sent: a mix goes to every member every 32 ms, and that path
+    /// allocates nothing once a connection has as many buffers as it ever has mixes in flight (at most
+    /// its queue's bound). Buffers are sized for the largest mix a room can make; anything larger is a
+    /// plain copy.
+    /// </summary>
     public bool EnqueueCopy(ReadOnlySpan<byte> innerPacket)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(innerPacket.Length);
+        if (innerPacket.Length > MixBufferSize)
+        {
+            return Enqueue(innerPacket.ToArray());
+        }
+
+        byte[] buffer;
+        lock (_freeMixBuffers)
+        {
+            buffer = _freeMixBuffers.Count > 0 ? _freeMixBuffers.Pop() : new byte[MixBufferSize];
+        }
+
         innerPacket.CopyTo(buffer);
         if (Enqueue(new QueuedPacket(buffer, innerPacket.Length, Pooled: true)))
         {
             return true;
         }
 
-        ArrayPool<byte>.Shared.Return(buffer);
+        GiveBack(buffer);
         return false;
+    }
+
+    private void GiveBack(byte[] buffer)
+    {
+        lock (_freeMixBuffers)
+        {
+            _freeMixBuffers.Push(buffer);
+        }
     }
 
     private bool Enqueue(QueuedPacket packet)
@@ -113,7 +141,7 @@ internal sealed class ServerRoomConnection
                 int length = channel.SealPacket(packet.Buffer.AsSpan(0, packet.Length), _sealed);
                 if (packet.Pooled)
                 {
-                    ArrayPool<byte>.Shared.Return(packet.Buffer);
+                    GiveBack(packet.Buffer);
                 }
 
                 await Pipe.WriteAsync(_sealed.AsMemory(0, length), ct).ConfigureAwait(false);
@@ -132,7 +160,7 @@ internal sealed class ServerRoomConnection
     public void Complete() => _queue.Writer.TryComplete();
 
     /// <summary>An inner packet waiting for the writer: the first <see cref="Length"/> bytes of
-    /// <see cref="Buffer"/>, which goes back to the pool after sealing when <see cref="Pooled"/>.</summary>
+    /// <see cref="Buffer"/>, which goes back to the connection's free mix buffers after sealing when <see cref="Pooled"/>.</summary>
     private readonly record struct QueuedPacket(byte[] Buffer, int Length, bool Pooled);
 }
 

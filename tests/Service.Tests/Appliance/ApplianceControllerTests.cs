@@ -104,6 +104,42 @@ public sealed class ApplianceControllerTests
     }
 
     [Fact]
+    public void PttWithoutACallTalksInTheRoomAndFlashesTheCallLed()
+    {
+        using var rig = new ApplianceRig();
+        var talking = new List<bool>();
+        bool inRoom = false;
+        rig.Appliance.InRoom = () => inRoom;
+        rig.Appliance.TalkingChanged = talking.Add;
+
+        // Not in a room: nothing to talk to.
+        rig.Press(ApplianceButton.Ptt);
+        Assert.Empty(talking);
+        Assert.Contains(rig.Log, l => l.Contains("no call and no room", StringComparison.Ordinal));
+
+        inRoom = true;
+        rig.Appliance.Press(ApplianceButton.Ptt, holdFor: null);
+        rig.World.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal([true], talking);
+        Assert.Equal(LedPattern.Flash, rig.Appliance.CallLed.Pattern);
+        rig.Appliance.Release(ApplianceButton.Ptt);
+        rig.World.Run(TimeSpan.FromMilliseconds(100));
+        Assert.Equal([true, false], talking);
+        Assert.Equal(LedPattern.Off, rig.Appliance.CallLed.Pattern);
+    }
+
+    [Fact]
+    public void InARoomACallerHearsBusy()
+    {
+        using var rig = new ApplianceRig();
+        rig.Appliance.InRoom = () => true;
+        Assert.True(CallWorld.On(rig.A, c => c.Dial(rig.B.Address, rig.B.Id)).Success);
+        rig.World.RunUntil(() => rig.A.Calls.State == CallState.Idle, TimeSpan.FromSeconds(5), "busy");
+        Assert.Equal(CallEndReason.Busy, rig.A.Ended.Single().Reason);
+        Assert.Empty(rig.B.Rings);
+    }
+
+    [Fact]
     public void FullDuplexKeepsTheMicrophoneOpen()
     {
         using var rig = new ApplianceRig();

@@ -21,6 +21,8 @@ public sealed class ApplianceTablesTests
     [InlineData(ApplianceButton.Ptt, ButtonGesture.Down, CallState.InCall, ApplianceAction.TalkStart)]
     [InlineData(ApplianceButton.Ptt, ButtonGesture.Up, CallState.InCall, ApplianceAction.TalkStop)]
     [InlineData(ApplianceButton.Ptt, ButtonGesture.Click, CallState.InCall, ApplianceAction.None)]
+    [InlineData(ApplianceButton.Ptt, ButtonGesture.Down, CallState.Idle, ApplianceAction.TalkStart)]
+    [InlineData(ApplianceButton.Ptt, ButtonGesture.Down, CallState.RingingIn, ApplianceAction.None)]
     public void ButtonMapRows(ApplianceButton button, ButtonGesture gesture, CallState state, ApplianceAction expected) =>
         Assert.Equal(expected, ButtonMap.Lookup(button, gesture, state));
 
@@ -100,6 +102,7 @@ public sealed class ApplianceTablesTests
 
     [Theory]
     [InlineData(CallState.Idle, false, LedPattern.Off)]
+    [InlineData(CallState.Idle, true, LedPattern.Flash)]
     [InlineData(CallState.RingingIn, false, LedPattern.FastBlink)]
     [InlineData(CallState.RingingOut, false, LedPattern.SlowBlink)]
     [InlineData(CallState.Connecting, false, LedPattern.SlowBlink)]
