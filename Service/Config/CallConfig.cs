@@ -69,7 +69,7 @@ public static class UnknownCallerPolicy
     /// <summary>Calls from IDs that are not contacts are rejected without ringing.</summary>
     public const string Refuse = "refuse";
 
-    /// <summary>Calls from strangers ring but are never answered automatically.</summary>
+    /// <summary>Calls from strangers ring, like a doorbell, but cannot be answered (they end unanswered).</summary>
     public const string RingOnly = "ring_only";
 
     public static readonly IReadOnlyList<string> All = [Allow, Refuse, RingOnly];
