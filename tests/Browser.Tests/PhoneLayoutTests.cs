@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace PicoTalk.Browser.Tests;
 
@@ -35,7 +36,11 @@ public sealed class PhoneLayoutTests(Chromium chromium)
                 await MeasureAsync(page, path, problems, shots);
             }
 
+            // The click starts a navigation (a POST, then /login): measure the login page once it is
+            // there, not the page being left (a screenshot taken mid-navigation waited out its 15 s).
             await page.Locator("#logout").ClickAsync();
+            await Expect(page).ToHaveURLAsync(PageFlows.LoginUrl());
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
             await MeasureAsync(page, "/login", problems, shots);
             Assert.True(problems.Count == 0, "wider than a 390 px phone: " + string.Join("; ", problems));
         }
