@@ -77,6 +77,9 @@ internal sealed class ServerRoomConnection
     /// <summary>Packets not queued because the writer was behind.</summary>
     public long QueueDrops { get; private set; }
 
+    /// <summary>Packets waiting for the writer now.</summary>
+    public int Queued => _queue.Reader.Count;
+
     /// <summary>Queues an inner packet for the writer; drops and counts it when the queue is full.</summary>
     public bool Enqueue(byte[] innerPacket) => Enqueue(new QueuedPacket(innerPacket, innerPacket.Length, Pooled: false));
 

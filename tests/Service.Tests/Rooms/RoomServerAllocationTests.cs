@@ -25,11 +25,22 @@ public sealed class RoomServerAllocationTests
             Assert.Equal(transport == RoomTransport.Udp, member.AudioOverUdp);
         }
 
-        // Warm up (the pool fills, the JIT settles), then count what 100 mixes of the room allocate on
-        // this thread; the room's own timer may mix beside it on another thread, which is not counted.
+        // Each mix waits, as the 32 ms timer does, until the writers have taken the previous one (a
+        // loop of mixes with no pause would queue up to each connection's bound and count the
+        // buffers for that backlog). Warm up (the free lists fill, the JIT settles), then count what
+        // 100 mixes of the room allocate on this thread; the room's own timer may mix beside it on
+        // another thread, which is not counted.
+        var server = harness.Server;
+        Func<bool> drained = () => server.QueuedPackets == 0;
+        void Mix()
+        {
+            server.TickAllRooms();
+            Assert.True(SpinWait.SpinUntil(drained, 5000), "the writers did not take the mixes");
+        }
+
         for (int i = 0; i < 20; i++)
         {
-            harness.Server.TickAllRooms();
+            Mix();
         }
 
         long least = long.MaxValue;
@@ -38,7 +49,7 @@ public sealed class RoomServerAllocationTests
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 100; i++)
             {
-                harness.Server.TickAllRooms();
+                Mix();
             }
 
             least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
