@@ -33,8 +33,11 @@ public sealed partial class ApplianceController
     public void Started()
     {
         _loop.AssertOnLoop();
-        _networkWasUp = _networkUp();
+        // Ready at once, and the network looked at off the loop straight away: the first listing of
+        // the interfaces is the slowest (a cold start under the JIT held the loop, and the systemd
+        // watchdog's pings, for most of a second), and it corrects Ready to Degraded within moments.
         Fire(DeviceTrigger.Started);
+        CheckNetworkInBackground();
         _networkTimer ??= _loop.CreateTimer(CheckNetworkInBackground, NetworkCheckInterval, NetworkCheckInterval);
     }
 
