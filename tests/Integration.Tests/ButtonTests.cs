@@ -13,48 +13,26 @@ namespace PicoTalk.Integration.Tests;
 public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-    private readonly TempDirectory _dir = new("picotalk-buttons-");
-    private DaemonProcess? _a;
-    private DaemonProcess? _b;
-    private EventStream? _aEvents;
-    private EventStream? _bEvents;
+    private TwoDaemons? _pair;
 
-    private DaemonProcess A => _a!;
+    private DaemonProcess A => _pair!.A;
 
-    private DaemonProcess B => _b!;
+    private DaemonProcess B => _pair!.B;
 
-    public async Task InitializeAsync()
-    {
-        _a = await DaemonProcess.StartAsync(_dir.File("a"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
-        // B knows A as a contact that may open its door.
-        DaemonProcess.WriteConfig(_dir.File("b"), $$$"""
-            {"contacts":[{"name":"alice","id":"{{{A.Id}}}","may_open_door":true}],"gpio":{"door_pulse_ms":500}}
-            """);
-        _b = await DaemonProcess.StartAsync(_dir.File("b"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
-        _aEvents = await EventStream.OpenAsync(A);
-        _bEvents = await EventStream.OpenAsync(B);
-    }
+    private EventStream AEvents => _pair!.AEvents;
+
+    private EventStream BEvents => _pair!.BEvents;
+
+    public async Task InitializeAsync() => _pair = await TwoDaemons.StartAsync("picotalk-buttons-", output, a => $$$"""
+        {"contacts":[{"name":"alice","id":"{{{a.Id}}}","may_open_door":true}],"gpio":{"door_pulse_ms":500}}
+        """);
 
     public async Task DisposeAsync()
     {
-        output.WriteLine($"--- A ---\n{_a?.Output}\n--- B ---\n{_b?.Output}");
-        foreach (var events in new[] { _aEvents, _bEvents })
+        if (_pair is not null)
         {
-            if (events is not null)
-            {
-                await events.DisposeAsync();
-            }
+            await _pair.DisposeAsync();
         }
-
-        foreach (var daemon in new[] { _a, _b })
-        {
-            if (daemon is not null)
-            {
-                await daemon.DisposeAsync();
-            }
-        }
-
-        _dir.Dispose();
     }
 
     [Fact]
@@ -66,21 +44,21 @@ public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
         var ringing = JsonDocument.Parse((await B.CliAsync("status", "--json")).Stdout).RootElement;
         Assert.Equal("alice", ringing.GetProperty("call").GetProperty("name").GetString());
         await PressAsync(B, "ANSWER");
-        await _aEvents!.WaitForStateAsync("in_call", Wait);
-        await _bEvents!.WaitForStateAsync("in_call", Wait);
+        await AEvents.WaitForStateAsync("in_call", Wait);
+        await BEvents.WaitForStateAsync("in_call", Wait);
         Assert.Equal("on", await CallLedAsync(B));
 
         // In a call the same button hangs up.
         await PressAsync(B, "ANSWER");
-        await _aEvents.WaitForStateAsync("idle", Wait);
-        await _bEvents.WaitForStateAsync("idle", Wait);
+        await AEvents.WaitForStateAsync("idle", Wait);
+        await BEvents.WaitForStateAsync("idle", Wait);
 
         // Held for 2 s (past the 1.5 s long press) it rejects.
         await RingBAsync();
         await PressAsync(B, "ANSWER", "2000");
-        var ended = await _aEvents.WaitForAsync("call_ended", e => e.GetProperty("reason").GetString() == "rejected", Wait);
+        var ended = await AEvents.WaitForAsync("call_ended", e => e.GetProperty("reason").GetString() == "rejected", Wait);
         Assert.Equal("rejected", ended.GetProperty("reason").GetString());
-        await _bEvents.WaitForAsync("button", e => e.GetProperty("gesture").GetString() == "long_press", Wait);
+        await BEvents.WaitForAsync("button", e => e.GetProperty("gesture").GetString() == "long_press", Wait);
     }
 
     [Fact]
@@ -88,29 +66,29 @@ public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await RingBAsync();
         await PressAsync(B, "ANSWER");
-        await _aEvents!.WaitForStateAsync("in_call", Wait);
+        await AEvents.WaitForStateAsync("in_call", Wait);
 
         await PressAsync(B, "PTT", "hold");
-        await _bEvents!.WaitForAsync("button", e => e.GetProperty("button").GetString() == "PTT" && e.GetProperty("action").GetString() == "talk_start", Wait);
+        await BEvents.WaitForAsync("button", e => e.GetProperty("button").GetString() == "PTT" && e.GetProperty("action").GetString() == "talk_start", Wait);
         Assert.True(await DeviceAsync(B, d => d.GetProperty("talking").GetBoolean()));
         Assert.Equal("flash", await CallLedAsync(B));
         var release = await B.CliAsync("release", "PTT");
         Assert.True(release.ExitCode == 0, release.ToString());
-        await _bEvents.WaitForAsync("button", e => e.GetProperty("action").GetString() == "talk_stop", Wait);
+        await BEvents.WaitForAsync("button", e => e.GetProperty("action").GetString() == "talk_stop", Wait);
 
         // A (B's contact, allowed) asks B to open its door from the call.
         var door = await A.CliAsync("door");
         Assert.True(door.ExitCode == 0, door.ToString());
-        var answered = await _aEvents.WaitForAsync("door", timeout: Wait);
+        var answered = await AEvents.WaitForAsync("door", timeout: Wait);
         Assert.Equal("answered", answered.GetProperty("direction").GetString());
         Assert.True(answered.GetProperty("opened").GetBoolean(), answered.ToString());
-        var opened = await _bEvents.WaitForAsync("door", timeout: Wait);
+        var opened = await BEvents.WaitForAsync("door", timeout: Wait);
         Assert.Equal("opened_here", opened.GetProperty("direction").GetString());
         Assert.Equal(A.Id, opened.GetProperty("peer_id").GetString());
 
         // B is not A's contact: A refuses B's request.
         Assert.Equal(0, (await B.CliAsync("door")).ExitCode);
-        var refused = await _bEvents.WaitForAsync("door", e => e.GetProperty("direction").GetString() == "answered", Wait);
+        var refused = await BEvents.WaitForAsync("door", e => e.GetProperty("direction").GetString() == "answered", Wait);
         Assert.False(refused.GetProperty("opened").GetBoolean());
         Assert.Contains("not a contact", refused.GetProperty("message").GetString());
     }
@@ -132,8 +110,8 @@ public sealed class ButtonTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var dial = await A.CliAsync("dial", $"127.0.0.1:{B.UdpPort}/{B.Id}");
         Assert.True(dial.ExitCode == 0, dial.ToString());
-        await _bEvents!.WaitForAsync("ring", timeout: Wait);
-        await _aEvents!.WaitForStateAsync("ringing_out", Wait);
+        await BEvents.WaitForAsync("ring", timeout: Wait);
+        await AEvents.WaitForStateAsync("ringing_out", Wait);
     }
 
     private static async Task PressAsync(DaemonProcess daemon, params string[] args)

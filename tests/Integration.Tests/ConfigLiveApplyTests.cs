@@ -15,44 +15,24 @@ namespace PicoTalk.Integration.Tests;
 public sealed class ConfigLiveApplyTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
-    private readonly TempDirectory _dir = new("picotalk-config-live-");
-    private DaemonProcess? _a;
-    private DaemonProcess? _b;
-    private EventStream? _aEvents;
-    private EventStream? _bEvents;
+    private TwoDaemons? _pair;
 
-    private DaemonProcess A => _a!;
+    private DaemonProcess A => _pair!.A;
 
-    private DaemonProcess B => _b!;
+    private DaemonProcess B => _pair!.B;
 
-    public async Task InitializeAsync()
-    {
-        _a = await DaemonProcess.StartAsync(_dir.File("a"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
-        _b = await DaemonProcess.StartAsync(_dir.File("b"), "--no-lan-discovery", "--audio-in", "silence", "--audio-out", "null");
-        _aEvents = await EventStream.OpenAsync(A);
-        _bEvents = await EventStream.OpenAsync(B);
-    }
+    private EventStream AEvents => _pair!.AEvents;
+
+    private EventStream BEvents => _pair!.BEvents;
+
+    public async Task InitializeAsync() => _pair = await TwoDaemons.StartAsync("picotalk-config-live-", output);
 
     public async Task DisposeAsync()
     {
-        output.WriteLine($"--- A ---\n{_a?.Output}\n--- B ---\n{_b?.Output}");
-        foreach (var events in new[] { _aEvents, _bEvents })
+        if (_pair is not null)
         {
-            if (events is not null)
-            {
-                await events.DisposeAsync();
-            }
+            await _pair.DisposeAsync();
         }
-
-        foreach (var daemon in new[] { _a, _b })
-        {
-            if (daemon is not null)
-            {
-                await daemon.DisposeAsync();
-            }
-        }
-
-        _dir.Dispose();
     }
 
     [Fact]
@@ -70,7 +50,7 @@ public sealed class ConfigLiveApplyTests(ITestOutputHelper output) : IAsyncLifet
 
         Assert.True(ConfigStore.Read(Path.Combine(B.StateDirectory, ConfigStore.FileName)).Calls.DoNotDisturb);
         await DialBAsync();
-        var busy = await _aEvents!.WaitForAsync("call_ended", timeout: Wait);
+        var busy = await AEvents.WaitForAsync("call_ended", timeout: Wait);
         Assert.Equal(CallEndReasons.Busy, busy.GetProperty("reason").GetString());
 
         // Off again through the command line client (with a negative gain as an operand): the next call rings.
@@ -79,9 +59,9 @@ public sealed class ConfigLiveApplyTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Contains("calls.do_not_disturb: false", off.Stdout);
         Assert.Contains("audio.mic_gain_db: -20", off.Stdout);
         await DialBAsync();
-        await _bEvents!.WaitForAsync("ring", timeout: Wait);
+        await BEvents.WaitForAsync("ring", timeout: Wait);
         Assert.Equal(0, (await B.CliAsync("reject")).ExitCode);
-        var rejected = await _aEvents.WaitForAsync("call_ended", e => e.GetProperty("reason").GetString() == CallEndReasons.Rejected, Wait);
+        var rejected = await AEvents.WaitForAsync("call_ended", e => e.GetProperty("reason").GetString() == CallEndReasons.Rejected, Wait);
         Assert.NotNull(rejected.GetProperty("message").GetString());
     }
 
