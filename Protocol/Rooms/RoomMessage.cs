@@ -20,6 +20,9 @@ namespace PicoTalk.Protocol.Rooms;
 /// events (src 1)      {"event": "peer_joined" | "peer_authenticated" | "peer_disconnected", "peer_id": n}
 /// peer-to-peer        {"status":"ok"}, {"user_name": s, "audio_encryption_key": 64 hex}, {"chat_message": s}
 /// </code>
+/// Our extra keys (<see cref="RoomExtensions"/>): "picotalk_ext" (a set of extensions) in the join,
+/// "joined" and "peer_joined"; "picotalk_key_epoch" and "picotalk_key_from" beside a rotated
+/// "audio_encryption_key".
 /// Parsing allocates (strings); it is on the signalling path, never the audio path.
 /// </remarks>
 public sealed record RoomMessage
@@ -59,6 +62,15 @@ public sealed record RoomMessage
     public string? AudioEncryptionKey { get; init; }
 
     public string? ChatMessage { get; init; }
+
+    /// <summary>"picotalk_ext": the extensions the sender speaks (join, joined) or the joiner speaks (peer_joined).</summary>
+    public RoomExtensions? Extensions { get; init; }
+
+    /// <summary>"picotalk_key_epoch": which of the sender's audio keys this is (0 the first, counting up on each rotation, modulo 256).</summary>
+    public byte? KeyEpoch { get; init; }
+
+    /// <summary>"picotalk_key_from": the first frame nonce the sender encrypts under this key.</summary>
+    public uint? KeyFrom { get; init; }
 
     /// <summary>True for the server hello a PicoTalk client accepts: exactly version [0, 0, 20].</summary>
     public bool IsSupportedVersion => Version is { } v && v.AsSpan().SequenceEqual(ProtocolVersion);
@@ -139,6 +151,9 @@ public sealed record RoomMessage
             WriteString(writer, "user_name", UserName);
             WriteString(writer, "audio_encryption_key", AudioEncryptionKey);
             WriteString(writer, "chat_message", ChatMessage);
+            WriteNumber(writer, "picotalk_ext", Extensions is { } ext ? (long)ext : null);
+            WriteNumber(writer, "picotalk_key_epoch", KeyEpoch);
+            WriteNumber(writer, "picotalk_key_from", KeyFrom);
             writer.WriteEndObject();
         }
 
@@ -177,6 +192,13 @@ public sealed record RoomMessage
                 return ReadString(ref reader) is { } key ? m with { AudioEncryptionKey = key } : null;
             case "chat_message":
                 return ReadString(ref reader) is { } chat ? m with { ChatMessage = chat } : null;
+            case "picotalk_ext":
+                // Bits this build does not know are dropped: a later version's extension is not ours to use.
+                return ReadNumber(ref reader, ushort.MaxValue) is { } ext ? m with { Extensions = (RoomExtensions)ext & RoomExtensions.All } : null;
+            case "picotalk_key_epoch":
+                return ReadNumber(ref reader, byte.MaxValue) is { } epoch ? m with { KeyEpoch = (byte)epoch } : null;
+            case "picotalk_key_from":
+                return ReadNumber(ref reader, uint.MaxValue) is { } from ? m with { KeyFrom = (uint)from } : null;
             default:
                 reader.Skip();
                 return m;

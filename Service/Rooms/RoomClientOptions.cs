@@ -1,3 +1,5 @@
+using PicoTalk.Protocol.Rooms;
+
 namespace PicoTalk.Service.Rooms;
 
 /// <summary>How a client reaches the room server (PICOTALK.md "Framing").</summary>
@@ -53,6 +55,9 @@ public sealed record RoomClientOptions
 
     /// <summary>How long we wait to be vouched for before we report <see cref="RoomClientState.WrongPassword"/> (issue 7: 5 s).</summary>
     public TimeSpan PasswordTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The extensions we announce (all of ours; <see cref="RoomExtensions.None"/> makes this client speak plain PicoTalk v0.0.20, as tests of interoperation need).</summary>
+    public RoomExtensions Extensions { get; init; } = RoomExtensions.All;
 }
 
 /// <summary>A member of the room as a client knows it.</summary>

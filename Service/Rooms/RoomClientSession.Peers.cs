@@ -7,9 +7,12 @@ public sealed partial class RoomClientSession
     private readonly Dictionary<ushort, PeerLink> _peers = [];
 
     /// <summary>A peer as we know it: the password exchange, then the peer-to-peer channel on its key.</summary>
-    private sealed class PeerLink(ushort id, ChannelRole role, string password) : IDisposable
+    private sealed class PeerLink(ushort id, ChannelRole role, string password, RoomExtensions extensions) : IDisposable
     {
         public ushort Id { get; } = id;
+
+        /// <summary>The extensions both we and this peer speak: known from our server's "peer_joined" when we were here first; none otherwise (a newcomer learns the exchange kind from the first value it gets).</summary>
+        public RoomExtensions Extensions { get; } = extensions;
 
         /// <summary>Initiator: we were in the room first and started on <c>peer_joined</c>.</summary>
         public ChannelRole Role { get; } = role;
@@ -114,6 +117,7 @@ public sealed partial class RoomClientSession
             UserId = userId;
             _udpStreamId = streamId;
             _udpPort = message.UdpPort ?? 0;
+            ServerExtensions = (message.Extensions ?? RoomExtensions.None) & _options.Extensions;
             SetState(RoomClientState.Joined);
             _passwordTimer = _options.Time.CreateTimer(_ => PasswordTimeoutExpired(), null, _options.PasswordTimeout, Timeout.InfiniteTimeSpan);
             _joined.TrySetResult();
@@ -135,7 +139,7 @@ public sealed partial class RoomClientSession
         {
             case RoomMessage.PeerJoined when peerId != UserId && !_peers.ContainsKey(peerId) && !IgnorePeers:
                 // We were here first: we start the exchange (PICOTALK.md "Inside a room").
-                var link = new PeerLink(peerId, ChannelRole.Initiator, _options.Password);
+                var link = new PeerLink(peerId, ChannelRole.Initiator, _options.Password, (message.Extensions ?? RoomExtensions.None) & ServerExtensions);
                 _peers.Add(peerId, link);
                 SendBinaryToPeer(peerId, link.Exchange.PublicValue);
                 break;
@@ -163,7 +167,7 @@ public sealed partial class RoomClientSession
         if (!_peers.TryGetValue(src, out var link))
         {
             // The peer was in the room first; we join its exchange when we first hear from it.
-            link = new PeerLink(src, ChannelRole.Responder, _options.Password);
+            link = new PeerLink(src, ChannelRole.Responder, _options.Password, RoomExtensions.None);
             _peers.Add(src, link);
             SendBinaryToPeer(src, link.Exchange.PublicValue);
         }

@@ -50,6 +50,9 @@ public sealed partial class RoomClientSession : IAsyncDisposable
 
     public RoomClientState State { get; private set; } = RoomClientState.Connecting;
 
+    /// <summary>The extensions both we and the server speak (from its "joined"; none from a PicoTalk server).</summary>
+    public RoomExtensions ServerExtensions { get; private set; }
+
     /// <summary>Completes with <see cref="RoomClientState.Authenticated"/> or <see cref="RoomClientState.WrongPassword"/> (or Closed).</summary>
     public Task<RoomClientState> Settled => _settled.Task;
 
@@ -67,7 +70,7 @@ public sealed partial class RoomClientSession : IAsyncDisposable
         {
             await session.HandshakeAsync(ct).ConfigureAwait(false);
             session._tasks.Add(session.WriteLoopAsync());
-            session.Enqueue(Packets.Json(0, RoomMembership.Server, new RoomMessage { RoomId = RoomId.FromName(options.RoomName) }));
+            session.Enqueue(Packets.Json(0, RoomMembership.Server, new RoomMessage { RoomId = RoomId.FromName(options.RoomName), Extensions = options.Extensions is RoomExtensions.None ? null : options.Extensions }));
             session._tasks.Add(session.ReadLoopAsync());
             await session._joined.Task.WaitAsync(TimeSpan.FromSeconds(5), options.Time, ct).ConfigureAwait(false);
             await session.ChooseTransportAsync(ct).ConfigureAwait(false);

@@ -14,7 +14,7 @@ public sealed partial class RoomServer
         if (room is null)
         {
             return packet.Type == RoomPacketType.Json && RoomMessage.TryParse(packet.Payload, out var join)
-                && RoomId.IsWellFormed(join.RoomId) && TryJoin(connection, join.RoomId!);
+                && RoomId.IsWellFormed(join.RoomId) && TryJoin(connection, join.RoomId!, (join.Extensions ?? RoomExtensions.None) & RoomExtensions.All);
         }
 
         if (!connection.Rate.TryTake())
@@ -74,7 +74,7 @@ public sealed partial class RoomServer
     }
 
     /// <summary>Steps 4-5: admit to the room (opening it if need be, within the caps) and reply with address and UDP stream.</summary>
-    private bool TryJoin(ServerRoomConnection connection, string roomId)
+    private bool TryJoin(ServerRoomConnection connection, string roomId, RoomExtensions extensions)
     {
         if (!_rooms.TryGetValue(roomId, out var room))
         {
@@ -107,10 +107,13 @@ public sealed partial class RoomServer
         connection.Room = room;
         connection.PeerId = peerId;
         connection.StreamId = streamId;
+        connection.Extensions = extensions;
         _streams.Add(streamId, connection);
         connection.Enqueue(Packets.Json(RoomMembership.Server, peerId,
-            new RoomMessage { UserId = peerId, UdpPort = (ushort)UdpPort, UdpStreamId = streamId }));
-        Broadcast(room, RoomMembership.PeerEvent(RoomMessage.PeerJoined, peerId), except: peerId);
+            new RoomMessage { UserId = peerId, UdpPort = (ushort)UdpPort, UdpStreamId = streamId, Extensions = NullIfNone(extensions) }));
+        // The joiner's extensions ride on "peer_joined", so a member of ours that was here first
+        // knows which exchange to start (RoomExtensions); PicoTalk clients ignore the extra key.
+        Broadcast(room, RoomMembership.PeerEvent(RoomMessage.PeerJoined, peerId) with { Extensions = NullIfNone(extensions) }, except: peerId);
         room.Members.Add(peerId, connection);
         if (authenticated)
         {
@@ -123,6 +126,8 @@ public sealed partial class RoomServer
         connection.UdpCheckTimer = _time.CreateTimer(_ => UdpCheckExpired(connection), null, RoomServerLimits.UdpCheckTimeout, Timeout.InfiniteTimeSpan);
         return true;
     }
+
+    private static RoomExtensions? NullIfNone(RoomExtensions extensions) => extensions == RoomExtensions.None ? null : extensions;
 
     private void UdpCheckExpired(ServerRoomConnection connection)
     {

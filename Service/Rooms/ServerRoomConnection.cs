@@ -48,6 +48,9 @@ internal sealed class ServerRoomConnection
 
     public ushort PeerId { get; set; }
 
+    /// <summary>The extensions this member announced in its join that we serve too (none for a PicoTalk client).</summary>
+    public RoomExtensions Extensions { get; set; }
+
     public uint StreamId { get; set; }
 
     /// <summary>Where this member's UDP datagrams come from, and go.</summary>

@@ -24,6 +24,20 @@ public sealed class RoomMessageTests
     }
 
     [Fact]
+    public void Our_extension_keys_round_trip_and_unknown_extension_bits_are_dropped()
+    {
+        var key = new RoomMessage { AudioEncryptionKey = new string('a', 64), KeyEpoch = 3, KeyFrom = 4_000_000_000 };
+        Assert.Equal("{\"audio_encryption_key\":\"" + new string('a', 64) + "\",\"picotalk_key_epoch\":3,\"picotalk_key_from\":4000000000}", key.ToString());
+        Assert.Equal(key, Parse(key.ToString()));
+        Assert.Equal("{\"room_id\":\"ab\",\"picotalk_ext\":7}", new RoomMessage { RoomId = "ab", Extensions = RoomExtensions.All }.ToString());
+        // A later version's bit 15 is not ours to use; a PicoTalk message has no key and reads as null.
+        Assert.Equal(RoomExtensions.Cpace, Parse("{\"picotalk_ext\": 32769}").Extensions);
+        Assert.Null(Parse("{\"room_id\": \"ab\"}").Extensions);
+        Assert.False(RoomMessage.TryParse("{\"picotalk_key_epoch\": 256}"u8, out _));
+        Assert.False(RoomMessage.TryParse("{\"picotalk_ext\": \"all\"}"u8, out _));
+    }
+
+    [Fact]
     public void Reads_python_style_json_and_ignores_unknown_keys()
     {
         var hello = Parse("{\"version\": [0, 0, 20], \"motd\": {\"text\": [1, 2]}}");
