@@ -22,6 +22,16 @@ public sealed record PlayoutSettings
     public int ShortenAboveMilliseconds { get; init; } = 5;
 
     /// <summary>
+    /// After the buffer grew because packets came late, it keeps that delay at least this long (2 s)
+    /// before giving a period back. Jitter comes in spells (a Wi-Fi scan, a busy CPU at either end):
+    /// giving the period back as soon as a few calm packets allow, then growing again at the next
+    /// late one, is a warble heard at each move and more late packets in between (measured: a call
+    /// at 30 ms jitter on a loaded machine moved its delay 12 times in 3 s). NetEq, too, raises its
+    /// target at once and lowers it slowly. A clean link never grows, so its latency is unchanged.
+    /// </summary>
+    public int ShortenHoldMilliseconds { get; init; } = 2000;
+
+    /// <summary>
     /// The share of recent packets allowed to miss their deadline: 2 %, a loss that in-band FEC
     /// mostly rebuilds, while a lower share would buy little for much more delay (NetEq aims at 5 %
     /// late plus its own margin; intercom speech favours delay a little more).
@@ -61,6 +71,11 @@ public sealed record PlayoutSettings
         if (ShortenAboveMilliseconds is < 3 or > 100)
         {
             throw new ArgumentOutOfRangeException(nameof(ShortenAboveMilliseconds), ShortenAboveMilliseconds, "must be 3 to 100 ms");
+        }
+
+        if (ShortenHoldMilliseconds is < 0 or > 10_000)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ShortenHoldMilliseconds), ShortenHoldMilliseconds, "must be 0 to 10000 ms");
         }
 
         if (LateShare is <= 0 or >= 0.5)

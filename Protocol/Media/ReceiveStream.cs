@@ -58,6 +58,7 @@ public sealed class ReceiveStream : IDisposable
     private readonly int _minimumSamples;
     private readonly int _shortenAboveSamples;
     private readonly int _maximumSamples;
+    private readonly int _shortenHoldReads;
 
     private bool _playing; // a ReadFrame has played audio since the stream (re)started
     private long _lastRead; // timestamp of that ReadFrame
@@ -67,6 +68,7 @@ public sealed class ReceiveStream : IDisposable
     private int _pendingShorten; // samples still to remove to move every deadline one read earlier
     private int _leftoverMin = int.MaxValue; // least audio left after a read since the last adjustment
     private int _readsSinceAdjust;
+    private int _readsSinceGrowth = int.MaxValue; // since the last stretch for late packets (saturates)
     private int _settling; // packets left to average before margins count as deviations again
     private bool _seeded; // the first packets have been averaged
     private FrameKind _worstSinceRead = FrameKind.Decoded;
@@ -93,6 +95,7 @@ public sealed class ReceiveStream : IDisposable
         _minimumSamples = SamplesOf(_settings.MinimumDelayMilliseconds);
         _shortenAboveSamples = SamplesOf(_settings.ShortenAboveMilliseconds);
         _maximumSamples = SamplesOf(_settings.MaximumDelayMilliseconds);
+        _shortenHoldReads = _settings.ShortenHoldMilliseconds / frameMilliseconds;
         int capacity = MediaConstants.DefaultJitterCapacityFrames;
         _packets = new JitterBuffer(capacity, MediaConstants.MaxPacketBytes, new FixedPlayoutPolicy(0, capacity - 1),
             Math.Max(1, MediaConstants.StreamStopMilliseconds / frameMilliseconds));
@@ -343,13 +346,19 @@ public sealed class ReceiveStream : IDisposable
     /// than a period delays the sound but leaves every deadline where it was. So the controller
     /// (1) stretches a whole period, a pitch period per read, when too many packets come late, and
     /// shifts the remembered margins by that period once done; (2) shortens a whole period when
-    /// every recent packet had a period and more to spare; (3) trims audio left over after reads
+    /// every recent packet had a period and more to spare, but not within
+    /// <see cref="PlayoutSettings.ShortenHoldMilliseconds"/> of growing for late packets; (3) trims audio left over after reads
     /// (the remainder of stretches), which only adds delay.
     /// </remarks>
     private void AdjustDelay()
     {
         _leftoverMin = Math.Min(_leftoverMin, _playout.Count - _frameSamples);
         _readsSinceAdjust++;
+        if (_readsSinceGrowth < int.MaxValue)
+        {
+            _readsSinceGrowth++;
+        }
+
         if ((_pendingStretch > 0 || _pendingShorten > 0) && _readsSinceAdjust > AbandonAfterReads)
         {
             // Too little audio queued to finish (a shorten that the network's jitter keeps
@@ -402,9 +411,10 @@ public sealed class ReceiveStream : IDisposable
         if (q < _minimumSamples)
         {
             _pendingStretch = _frameSamples;
+            _readsSinceGrowth = 0;
             AdjustDone();
         }
-        else if (q > _minimumSamples + _frameSamples + ShortenSlack(q))
+        else if (q > _minimumSamples + _frameSamples + ShortenSlack(q) && _readsSinceGrowth >= _shortenHoldReads)
         {
             _pendingShorten = _frameSamples;
             AdjustDone();

@@ -67,6 +67,37 @@ public sealed class AdaptivePlayoutTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void After_growing_for_a_spell_of_jitter_the_buffer_holds_the_delay_through_the_next_spell()
+    {
+        // Jitter in spells, as Wi-Fi scans and a busy CPU make it: 300 ms of up to 60 ms every 1.5 s.
+        // Without the hold the buffer gives the period back in each calm 1.2 s and the next spell
+        // finds it short again: more late packets, and a move of the delay in each direction per spell.
+        (long Late, long Stretched) Spells(int holdMs)
+        {
+            using var sim = new PlayoutSimulator(20, Signals.SpeechLikeFrames(960, 4), seed: 7,
+                new PlayoutSettings { ShortenHoldMilliseconds = holdMs });
+            sim.Run(TimeSpan.FromSeconds(3));
+            MediaStats start = sim.Stream.Stats;
+            for (int spell = 0; spell < 12; spell++)
+            {
+                sim.Jitter = TimeSpan.FromMilliseconds(60);
+                sim.Run(TimeSpan.FromMilliseconds(300));
+                sim.Jitter = TimeSpan.Zero;
+                sim.Run(TimeSpan.FromMilliseconds(1200));
+            }
+
+            MediaStats end = sim.Stream.Stats;
+            return (end.Late - start.Late, end.Stretched - start.Stretched);
+        }
+
+        var held = Spells(new PlayoutSettings().ShortenHoldMilliseconds);
+        var unheld = Spells(0);
+        output.WriteLine($"held: {held.Late} late, {held.Stretched} pitch periods stretched; not held: {unheld.Late} late, {unheld.Stretched} stretched");
+        Assert.True(held.Late * 3 <= unheld.Late * 2, $"held {held.Late} late vs {unheld.Late}");
+        Assert.True(held.Stretched * 2 <= unheld.Stretched, $"held {held.Stretched} stretched vs {unheld.Stretched}");
+    }
+
+    [Fact]
     public void Loss_with_reordering_is_rebuilt_from_fec_where_the_next_packet_has_it()
     {
         using var sim = new PlayoutSimulator(20, Signals.SpeechLikeFrames(960, 6), seed: 6) { Jitter = TimeSpan.FromMilliseconds(30), Loss = 0.10, Duplication = 0.02 };
