@@ -156,14 +156,19 @@ const talk = (() => {
       }
     } finally {
       busy = false;
-      el('ptt').setAttribute('aria-pressed', String(wanted));
+      shown(wanted);
     }
+  }
+  function shown(on) {
+    const ptt = el('ptt');
+    ptt.setAttribute('aria-pressed', String(on));
+    ptt.textContent = on ? 'Talking… let go to stop' : 'Hold to talk';
   }
   function set(on) {
     if (on && el('ptt').disabled) return;
     if (wanted === on) return;
     wanted = on;
-    el('ptt').setAttribute('aria-pressed', String(on));
+    shown(on);
     sync();
   }
   return { press: () => set(true), release: () => set(false), get held() { return wanted; } };
