@@ -16,7 +16,7 @@ internal static class PageRoutes
     private const string CsrfPlaceholder = "{{csrf}}";
 
     /// <summary>Pages that need a session, by path (the file is the name plus .html).</summary>
-    public static readonly string[] SessionPages = ["home", "contacts", "settings", "diagnostics"];
+    public static readonly string[] SessionPages = ["home", "contacts", "rooms", "settings", "diagnostics"];
 
     private static readonly Dictionary<string, byte[]> Assets = LoadAssets();
 

@@ -85,6 +85,7 @@ internal sealed class UiServer : IAsyncDisposable
         PageRoutes.Map(app, context);
         AuthRoutes.Map(app, context);
         ApiRoutes.Map(app, context);
+        RoomRoutes.Map(app, context);
         LiveRoute.Map(app, context);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

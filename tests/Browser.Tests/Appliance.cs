@@ -44,16 +44,20 @@ public sealed partial class Appliance : IAsyncDisposable
 
     public ChildProcess? Ui => _ui;
 
+    /// <summary>What the running daemon printed so far (its start-up lines, such as the room server's).</summary>
+    public string DaemonOutput => _daemon?.Output ?? "";
+
     /// <summary>Where the first-boot set-up code is written (mode 0600), deleted once set up.</summary>
     public string SetupCodePath => Path.Combine(UiStateDirectory, "setup-code");
 
     public string ReadSetupCode() => File.ReadAllText(SetupCodePath).Trim();
 
     /// <summary>Starts the daemon, then the UI; <paramref name="bootstrap"/> is another appliance's DHT
-    /// node to join (LAN discovery is off, so the DHT is how one finds the other by ID).</summary>
-    public static async Task<Appliance> StartAsync(string label, Appliance? bootstrap = null)
+    /// node to join (LAN discovery is off, so the DHT is how one finds the other by ID);
+    /// <paramref name="daemonArgs"/> go to picotalkd as well (<c>--room-server</c>, ...).</summary>
+    public static async Task<Appliance> StartAsync(string label, Appliance? bootstrap = null, string[]? daemonArgs = null)
     {
-        string[] args = bootstrap is null ? [] : ["--bootstrap", $"127.0.0.1:{bootstrap.UdpPort}"];
+        string[] args = [.. bootstrap is null ? [] : new[] { "--bootstrap", $"127.0.0.1:{bootstrap.UdpPort}" }, .. daemonArgs ?? []];
         var appliance = new Appliance(label, args);
         try
         {
