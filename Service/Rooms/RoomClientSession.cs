@@ -103,19 +103,32 @@ public sealed partial class RoomClientSession : IAsyncDisposable
     /// The password stretched once per session for the extensions that key from it (CPace's PRS,
     /// the mix integrity key); null when we announce neither, as a plain PicoTalk client.
     /// </summary>
-    private static StretchedPassword? Stretch(RoomClientOptions options) =>
-        (options.Extensions & (RoomExtensions.Cpace | RoomExtensions.WideAudio)) == 0
-            ? null
-            : StretchedPassword.Derive(options.Password, RoomId.FromName(options.RoomName), options.PasswordStretch);
+    private static StretchedPassword? Stretch(RoomClientOptions options)
+    {
+        if ((options.Extensions & (RoomExtensions.Cpace | RoomExtensions.WideAudio)) == 0)
+        {
+            return null;
+        }
 
-    /// <summary>Wipes a stretched password nobody took (the connection failed); its own failure is already reported or moot.</summary>
+        try
+        {
+            return StretchedPassword.Derive(options.Password, RoomId.FromName(options.RoomName), options.PasswordStretch);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Argon2id refused the limits or found no memory: a join failure the caller reports.
+            throw new RoomClientException($"cannot stretch the room password: {e.Message}");
+        }
+    }
+
+    /// <summary>Wipes a stretched password nobody took (the connection failed); its own failure is moot then.</summary>
     private static async Task DiscardAsync(Task<StretchedPassword?> stretching)
     {
         try
         {
             (await stretching.ConfigureAwait(false))?.Dispose();
         }
-        catch (InvalidOperationException)
+        catch (RoomClientException)
         {
         }
     }

@@ -109,4 +109,19 @@ public sealed class RoomCpaceTests
         Assert.All(members, m => Assert.Contains(m.Members, p => p.PeerId == intruder.UserId && p.WrongPassword && !p.Verified));
         Assert.All(members, m => Assert.True(m.UsesCpaceWith(intruder.UserId)));
     }
+
+    [Fact]
+    public async Task Stretching_limits_Argon2id_refuses_fail_the_join_as_a_room_error()
+    {
+        // RoomController reports RoomClientException as a failed join; anything else would leave
+        // its join unanswered.
+        await using var harness = new RoomTestHarness();
+        var options = harness.Options(RoomTransport.Tcp, "cpace", "pw", "m") with { PasswordStretch = new PasswordStretchLimits(1, 1024) };
+        var e = await Assert.ThrowsAsync<RoomClientException>(() => RoomClientSession.ConnectAsync(options, CancellationToken.None));
+        Assert.Contains("1024", e.Message);
+
+        // A plain client stretches nothing, so the same limits do not matter to it.
+        var plain = await harness.JoinAsync(options with { Extensions = RoomExtensions.None });
+        Assert.Equal(RoomClientState.Authenticated, await plain.Settled.WaitAsync(RoomTestHarness.Deadline));
+    }
 }
