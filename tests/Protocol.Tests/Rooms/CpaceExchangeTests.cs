@@ -176,6 +176,54 @@ public sealed class CpaceExchangeTests
     }
 
     [Fact]
+    public void Random_and_mutated_values_never_throw_and_never_give_the_key()
+    {
+        // A value off the wire is only ever refused (false) or gives some key: never an exception,
+        // and a changed value never the key both honest sides agree on.
+        string room = RoomId.FromName("lobby");
+        byte[] prs = Prs("pw", room);
+        byte[] sid = CpaceExchange.SessionId(room, Initiator, Responder);
+        using var a = new CpaceExchange(prs, sid, ChannelRole.Initiator, ScalarA);
+        using var b = new CpaceExchange(prs, sid, ChannelRole.Responder, ScalarB);
+        var agreed = new byte[32];
+        Assert.True(a.TryDeriveKey(b.Message, agreed));
+        var random = new Random(7);
+        var key = new byte[32];
+        int refused = 0;
+        for (int i = 0; i < 2000; i++)
+        {
+            byte[] value;
+            if (i % 2 == 0)
+            {
+                value = new byte[random.Next(0, 40)];
+                random.NextBytes(value);
+                if (value.Length == CpaceExchange.MessageSize && i % 4 == 0)
+                {
+                    value[0] = CpaceExchange.Marker;
+                }
+            }
+            else
+            {
+                value = b.Message.ToArray();
+                value[random.Next(value.Length)] ^= (byte)(1 << random.Next(8));
+            }
+
+            if (!a.TryDeriveKey(value, key))
+            {
+                refused++;
+                Assert.Equal(new byte[32], key);
+            }
+            else
+            {
+                Assert.NotEqual(agreed, key);
+            }
+        }
+
+        // Most random 32-byte strings are no ristretto255 encoding; flips of the marker are refused.
+        Assert.True(refused > 1000, $"only {refused} of 2000 refused");
+    }
+
+    [Fact]
     public void Bad_inputs_throw()
     {
         string room = RoomId.FromName("lobby");

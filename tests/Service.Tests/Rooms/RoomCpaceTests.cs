@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PicoTalk.Protocol.Rooms;
 using PicoTalk.Service.Rooms;
+using Xunit.Abstractions;
 
 namespace PicoTalk.Service.Tests.Rooms;
 
@@ -9,7 +10,7 @@ namespace PicoTalk.Service.Tests.Rooms;
 /// (CpaceExchange), a plain PicoTalk-speaking member in the same room keeps PicoTalk's exchange with
 /// everyone, all of them hear each other, and a wrong password under CPace is still told at once.
 /// </summary>
-public sealed class RoomCpaceTests
+public sealed class RoomCpaceTests(ITestOutputHelper output)
 {
     private const double ToneAmplitude = 3000;
     private const double FullBin = ToneAmplitude * 512 / 2;
@@ -96,6 +97,7 @@ public sealed class RoomCpaceTests
         var intruder = await harness.JoinAsync(harness.Options(RoomTransport.Tcp, "cpace", "wrong", "intruder"));
         Assert.Equal(RoomClientState.WrongPassword, await intruder.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
         var told = Stopwatch.GetElapsedTime(started);
+        output.WriteLine($"wrong password told after {told.TotalMilliseconds:F0} ms (connect, Argon2id at the interactive limits, CPace, status)");
         Assert.True(told < TimeSpan.FromSeconds(2), $"told after {told.TotalMilliseconds:F0} ms");
         Assert.All(members, m => Assert.True(intruder.UsesCpaceWith(m.UserId)));
         Assert.False(intruder.SendAudio(RoomTestHarness.Tone(10)));
