@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace PicoTalk.Protocol.Rooms;
 
 /// <summary>
 /// Our pairwise password exchange between two members of ours (RoomExtensions.Cpace; PICOTALK.md
-/// "Its gaps"): CPace on ristretto255 with SHA-512 (draft-irtf-cfrg-cpace-21, cipher suite
-/// CPACE-RISTR255-SHA512, §5 and §8.3) in its initiator-responder setting, instead of PicoTalk's
+/// "Its gaps"): CPace on ristretto255 with SHA-512 (draft-irtf-cfrg-cpace-21: the ristretto255 and
+/// SHA-512 cipher suite of §5, group object of §8.3) in its initiator-responder setting, instead of PicoTalk's
 /// SHA-512(password) generator (<see cref="PasswordExchange"/>).
 /// </summary>
 /// <remarks>
@@ -172,6 +172,7 @@ public sealed class CpaceExchange : IDisposable
     /// <summary>calculate_generator (§8.1, §8.3): g = one_way_map(SHA-512(generator_string(DSI, PRS, CI, sid, 128))).</summary>
     public static void CalculateGenerator(ReadOnlySpan<byte> prs, ReadOnlySpan<byte> ci, ReadOnlySpan<byte> sid, Span<byte> generator)
     {
+        // The generator string holds the PRS: hashed, then wiped.
         byte[] generatorString = GeneratorString(Dsi, prs, ci, sid);
         Span<byte> hash = stackalloc byte[Sodium.Sha512Size];
         Sodium.Sha512(generatorString, hash);
@@ -188,13 +189,17 @@ public sealed class CpaceExchange : IDisposable
     internal static byte[] GeneratorString(ReadOnlySpan<byte> dsi, ReadOnlySpan<byte> prs, ReadOnlySpan<byte> ci, ReadOnlySpan<byte> sid)
     {
         int zeroPad = Math.Max(0, Sha512BlockSize - 1 - PrependedLength(prs.Length) - PrependedLength(dsi.Length));
-        var output = new List<byte>();
+        // Sized up front so that the list never reallocates and leaves a copy of the PRS behind.
+        var output = new List<byte>(PrependedLength(dsi.Length) + PrependedLength(prs.Length) + PrependedLength(zeroPad)
+            + PrependedLength(ci.Length) + PrependedLength(sid.Length));
         AppendPrependLen(output, dsi);
         AppendPrependLen(output, prs);
         AppendPrependLen(output, new byte[zeroPad]);
         AppendPrependLen(output, ci);
         AppendPrependLen(output, sid);
-        return [.. output];
+        byte[] result = [.. output];
+        CryptographicOperations.ZeroMemory(CollectionsMarshal.AsSpan(output));
+        return result;
     }
 
     /// <summary>transcript_ir (Appendix A.3.4): lv_cat(Ya, ADa) || lv_cat(Yb, ADb).</summary>
@@ -212,7 +217,8 @@ public sealed class CpaceExchange : IDisposable
     internal static void IntermediateSessionKey(ReadOnlySpan<byte> dsiIsk, ReadOnlySpan<byte> sid, ReadOnlySpan<byte> k,
         ReadOnlySpan<byte> ya, ReadOnlySpan<byte> adA, ReadOnlySpan<byte> yb, ReadOnlySpan<byte> adB, Span<byte> isk)
     {
-        var input = new List<byte>();
+        var input = new List<byte>(PrependedLength(dsiIsk.Length) + PrependedLength(sid.Length) + PrependedLength(k.Length)
+            + PrependedLength(ya.Length) + PrependedLength(adA.Length) + PrependedLength(yb.Length) + PrependedLength(adB.Length));
         AppendPrependLen(input, dsiIsk);
         AppendPrependLen(input, sid);
         AppendPrependLen(input, k);
@@ -220,7 +226,7 @@ public sealed class CpaceExchange : IDisposable
         byte[] bytes = [.. input];
         Sodium.Sha512(bytes, isk);
         CryptographicOperations.ZeroMemory(bytes);
-        CryptographicOperations.ZeroMemory(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(input));
+        CryptographicOperations.ZeroMemory(CollectionsMarshal.AsSpan(input));
     }
 
     /// <summary>prepend_len (Appendix A.1.1): the length as unsigned LEB128, then the data; lv_cat is a row of these.</summary>

@@ -69,7 +69,7 @@ public sealed partial class RoomClientSession
 
     public event Action<ushort, string>? ChatReceived;
 
-    /// <summary>Which exchange keyed our channel with <paramref name="peerId"/>: true CPace, false PicoTalk's; null for no such peer.</summary>
+    /// <summary>Which exchange we run with <paramref name="peerId"/>: true CPace, false PicoTalk's; null for no such peer.</summary>
     internal bool? UsesCpaceWith(ushort peerId)
     {
         lock (_gate)
