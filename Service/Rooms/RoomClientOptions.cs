@@ -58,6 +58,9 @@ public sealed record RoomClientOptions
 
     /// <summary>The extensions we announce (all of ours; <see cref="RoomExtensions.None"/> makes this client speak plain PicoTalk v0.0.20, as tests of interoperation need).</summary>
     public RoomExtensions Extensions { get; init; } = RoomExtensions.All;
+
+    /// <summary>Argon2id cost of stretching the password for our extensions (CPace, mix integrity); tests use cheap limits such as <c>new(1, 8192)</c>.</summary>
+    public PasswordStretchLimits PasswordStretch { get; init; } = StretchedPassword.Interactive;
 }
 
 /// <summary>A member of the room as a client knows it.</summary>

@@ -6,8 +6,11 @@ public sealed partial class RoomClientSession
 {
     private readonly Dictionary<ushort, PeerLink> _peers = [];
 
-    /// <summary>A peer as we know it: the password exchange, then the peer-to-peer channel on its key.</summary>
-    private sealed class PeerLink(ushort id, ChannelRole role, string password, RoomExtensions extensions) : IDisposable
+    /// <summary>
+    /// A peer as we know it: the password exchange (CPace when <paramref name="cpace"/> is given, between
+    /// two members of ours; PicoTalk's otherwise), then the peer-to-peer channel on its key.
+    /// </summary>
+    private sealed class PeerLink(ushort id, ChannelRole role, string password, RoomExtensions extensions, CpaceExchange? cpace) : IDisposable
     {
         public ushort Id { get; } = id;
 
@@ -17,7 +20,17 @@ public sealed partial class RoomClientSession
         /// <summary>Initiator: we were in the room first and started on <c>peer_joined</c>.</summary>
         public ChannelRole Role { get; } = role;
 
-        public PasswordExchange Exchange { get; } = new(password);
+        private readonly PasswordExchange? _picoTalkExchange = cpace is null ? new PasswordExchange(password) : null;
+
+        /// <summary>The exchange is CPace (fixed when the link is made: by "peer_joined" for the initiator, by the first value for the responder).</summary>
+        public bool UsesCpace => cpace is not null;
+
+        /// <summary>Our exchange value: Binary(33) = 0x01 || Y for CPace, Binary(32) for PicoTalk's exchange.</summary>
+        public ReadOnlySpan<byte> OurValue => cpace is not null ? cpace.Message : _picoTalkExchange!.PublicValue;
+
+        /// <summary>The channel key (32 bytes) from the peer's value; false if the value is invalid or of the other kind.</summary>
+        public bool TryDeriveKey(ReadOnlySpan<byte> theirValue, Span<byte> key) =>
+            cpace?.TryDeriveKey(theirValue, key) ?? _picoTalkExchange!.TryDeriveKey(theirValue, key);
 
         public SecureChannel? Channel { get; set; }
 
@@ -36,7 +49,8 @@ public sealed partial class RoomClientSession
 
         public void Dispose()
         {
-            Exchange.Dispose();
+            _picoTalkExchange?.Dispose();
+            cpace?.Dispose();
             Channel?.Dispose();
         }
     }
@@ -54,6 +68,15 @@ public sealed partial class RoomClientSession
     }
 
     public event Action<ushort, string>? ChatReceived;
+
+    /// <summary>Which exchange we run with <paramref name="peerId"/>: true CPace, false PicoTalk's; null for no such peer.</summary>
+    internal bool? UsesCpaceWith(ushort peerId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(peerId, out var link) ? link.UsesCpace : null;
+        }
+    }
 
     /// <summary>Test hook: a member that never starts a password exchange (a newcomer then hears nobody).</summary>
     internal bool IgnorePeers { get; set; }
@@ -138,10 +161,13 @@ public sealed partial class RoomClientSession
         switch (message.Event)
         {
             case RoomMessage.PeerJoined when peerId != UserId && !_peers.ContainsKey(peerId) && !IgnorePeers:
-                // We were here first: we start the exchange (PICOTALK.md "Inside a room").
-                var link = new PeerLink(peerId, ChannelRole.Initiator, _options.Password, (message.Extensions ?? RoomExtensions.None) & ServerExtensions);
+                // We were here first: we start the exchange (PICOTALK.md "Inside a room"), CPace if
+                // our server says the newcomer speaks it too.
+                var extensions = (message.Extensions ?? RoomExtensions.None) & ServerExtensions;
+                var cpace = extensions.HasFlag(RoomExtensions.Cpace) ? NewCpace(UserId, peerId, ChannelRole.Initiator) : null;
+                var link = new PeerLink(peerId, ChannelRole.Initiator, _options.Password, extensions, cpace);
                 _peers.Add(peerId, link);
-                SendBinaryToPeer(peerId, link.Exchange.PublicValue);
+                SendBinaryToPeer(peerId, link.OurValue);
                 break;
             case RoomMessage.PeerAuthenticated:
                 if (peerId == UserId)
@@ -161,21 +187,33 @@ public sealed partial class RoomClientSession
         }
     }
 
-    /// <summary>A Binary packet from a peer: its password exchange value, or a sealed peer-to-peer message.</summary>
+    /// <summary>
+    /// A Binary packet from a peer: its password exchange value, or a sealed peer-to-peer message.
+    /// Which one is told by the link's state, not by length (a sealed message of 16 or 17 JSON bytes
+    /// is 32 or 33 bytes long too): until we hold the channel every Binary is the exchange value;
+    /// after that only the initiator's value sent again can still come, and it equals the one we
+    /// took (see ResendPendingExchanges). The kind of exchange is told by length: CPace's value is
+    /// 33 bytes starting 0x01 (CpaceExchange), PicoTalk's 32.
+    /// </summary>
     private void HandlePeerBinary(ushort src, ReadOnlySpan<byte> payload)
     {
         if (!_peers.TryGetValue(src, out var link))
         {
-            // The peer was in the room first; we join its exchange when we first hear from it.
-            link = new PeerLink(src, ChannelRole.Responder, _options.Password, RoomExtensions.None);
+            // The peer was in the room first; we join its exchange when we first hear from it, of
+            // the kind its value shows (our server sends a CPace value only to a member of ours
+            // that announced CPace; a PicoTalk newcomer only ever gets 32 bytes).
+            var cpace = CpaceExchange.IsMessage(payload) && _options.Extensions.HasFlag(RoomExtensions.Cpace)
+                ? NewCpace(src, UserId, ChannelRole.Responder)
+                : null;
+            link = new PeerLink(src, ChannelRole.Responder, _options.Password, RoomExtensions.None, cpace);
             _peers.Add(src, link);
-            SendBinaryToPeer(src, link.Exchange.PublicValue);
+            SendBinaryToPeer(src, link.OurValue);
         }
 
         if (link.Channel is null)
         {
-            Span<byte> key = stackalloc byte[PasswordExchange.KeySize];
-            if (!link.Exchange.TryDeriveKey(payload, key))
+            Span<byte> key = stackalloc byte[SecureChannel.KeySize];
+            if (!link.TryDeriveKey(payload, key))
             {
                 PeerFailed(link);
                 return;
@@ -247,8 +285,31 @@ public sealed partial class RoomClientSession
         {
             if (link.Role == ChannelRole.Initiator && link.Channel is null && !link.Failed && (onlyTo is null || onlyTo == link.Id))
             {
-                SendBinaryToPeer(link.Id, link.Exchange.PublicValue);
+                SendBinaryToPeer(link.Id, link.OurValue);
             }
+        }
+    }
+
+    /// <summary>
+    /// A CPace exchange for the pair (initiator, responder) keyed by the "picotalk-cpace" subkey of
+    /// the password stretched at connect; null (PicoTalk's exchange) if we did not stretch it.
+    /// </summary>
+    private CpaceExchange? NewCpace(ushort initiatorId, ushort responderId, ChannelRole ownRole)
+    {
+        if (_stretchedPassword is null)
+        {
+            return null;
+        }
+
+        Span<byte> prs = stackalloc byte[CpaceExchange.PrsSize];
+        try
+        {
+            _stretchedPassword.DeriveSubkey("picotalk-cpace", prs);
+            return new CpaceExchange(prs, RoomId.FromName(_options.RoomName), initiatorId, responderId, ownRole);
+        }
+        finally
+        {
+            prs.Clear();
         }
     }
 

@@ -35,6 +35,7 @@ public sealed partial class RoomClientSession : IAsyncDisposable
     private ushort _udpPort;
     private bool _useUdp;
     private ITimer? _passwordTimer;
+    private StretchedPassword? _stretchedPassword;
 
     private RoomClientSession(RoomClientOptions options, IPacketPipe pipe)
     {
@@ -64,11 +65,25 @@ public sealed partial class RoomClientSession : IAsyncDisposable
     /// <summary>Connects, checks the hello, runs the key exchange and joins; returns once the server gave us our address.</summary>
     public static async Task<RoomClientSession> ConnectAsync(RoomClientOptions options, CancellationToken ct)
     {
-        IPacketPipe pipe = await OpenPipeAsync(options, ct).ConfigureAwait(false);
+        // Argon2id takes 0.1-0.3 s at the interactive limits: stretch on the pool while we connect,
+        // and have it ready before the join goes out (a peer's CPace value may follow at once).
+        Task<StretchedPassword?> stretching = Task.Run(() => Stretch(options), CancellationToken.None);
+        IPacketPipe pipe;
+        try
+        {
+            pipe = await OpenPipeAsync(options, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DiscardAsync(stretching).ConfigureAwait(false);
+            throw;
+        }
+
         var session = new RoomClientSession(options, pipe);
         try
         {
             await session.HandshakeAsync(ct).ConfigureAwait(false);
+            session._stretchedPassword = await stretching.ConfigureAwait(false);
             session._tasks.Add(session.WriteLoopAsync());
             session.Enqueue(Packets.Json(0, RoomMembership.Server, new RoomMessage { RoomId = RoomId.FromName(options.RoomName), Extensions = options.Extensions is RoomExtensions.None ? null : options.Extensions }));
             session._tasks.Add(session.ReadLoopAsync());
@@ -79,7 +94,42 @@ public sealed partial class RoomClientSession : IAsyncDisposable
         catch
         {
             await session.DisposeAsync().ConfigureAwait(false);
+            await DiscardAsync(stretching).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The password stretched once per session for the extensions that key from it (CPace's PRS,
+    /// the mix integrity key); null when we announce neither, as a plain PicoTalk client.
+    /// </summary>
+    private static StretchedPassword? Stretch(RoomClientOptions options)
+    {
+        if ((options.Extensions & (RoomExtensions.Cpace | RoomExtensions.WideAudio)) == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return StretchedPassword.Derive(options.Password, RoomId.FromName(options.RoomName), options.PasswordStretch);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Argon2id refused the limits or found no memory: a join failure the caller reports.
+            throw new RoomClientException($"cannot stretch the room password: {e.Message}");
+        }
+    }
+
+    /// <summary>Wipes a stretched password nobody took (the connection failed); its own failure is moot then.</summary>
+    private static async Task DiscardAsync(Task<StretchedPassword?> stretching)
+    {
+        try
+        {
+            (await stretching.ConfigureAwait(false))?.Dispose();
+        }
+        catch (RoomClientException)
+        {
         }
     }
 
@@ -305,6 +355,7 @@ public sealed partial class RoomClientSession : IAsyncDisposable
         {
             SetState(RoomClientState.Closed);
             DisposePeers();
+            _stretchedPassword?.Dispose(); // under the lock: a late reader sees Closed and no longer uses it
         }
 
         _stream?.Dispose();
