@@ -94,7 +94,7 @@ public sealed class RoomCpaceTests(ITestOutputHelper output)
 
         // The intruder stretches at the real (interactive) cost: the 2 s include its Argon2id.
         long started = Stopwatch.GetTimestamp();
-        var intruder = await harness.JoinAsync(harness.Options(RoomTransport.Tcp, "cpace", "wrong", "intruder"));
+        var intruder = await harness.JoinAsync(harness.Options(RoomTransport.Tcp, "cpace", "wrong", "intruder") with { PasswordStretch = StretchedPassword.Interactive });
         Assert.Equal(RoomClientState.WrongPassword, await intruder.Settled.WaitAsync(TimeSpan.FromSeconds(5)));
         var told = Stopwatch.GetElapsedTime(started);
         output.WriteLine($"wrong password told after {told.TotalMilliseconds:F0} ms (connect, Argon2id at the interactive limits, CPace, status)");
