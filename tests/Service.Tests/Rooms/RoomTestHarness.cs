@@ -40,12 +40,7 @@ internal sealed class RoomTestHarness : IAsyncDisposable
         RoomName = room,
         Password = password,
         UserName = name,
-        // Argon2id at the interactive cost (64 MiB, ~0.1 s) for every client of every room test adds
-        // up; RoomCpaceTests keeps the real cost where the time to a wrong-password verdict matters.
-        PasswordStretch = CheapStretch,
     };
-
-    public static readonly PasswordStretchLimits CheapStretch = new(1, 8192);
 
     public async Task<RoomClientSession> JoinAsync(RoomClientOptions options)
     {
