@@ -297,8 +297,11 @@ public sealed partial class ApplianceController : ICallEvents, ICallPolicy, IDis
     private void UpdateLeds()
     {
         _statusLed.Show(LedIndicator.Status(Device));
-        _callLed.Show(LedIndicator.Call(_calls.State, Talking));
+        _callLed.Show(LedIndicator.Call(_calls.State, Talking, InRoom?.Invoke() == true));
     }
+
+    /// <summary>On the loop: the appliance joined or left a room (the call LED shows it).</summary>
+    public void RoomChanged() => UpdateLeds();
 
     internal static string WireName(ButtonGesture gesture) => gesture switch
     {

@@ -103,13 +103,15 @@ public sealed class ApplianceTablesTests
     [Theory]
     [InlineData(CallState.Idle, false, LedPattern.Off)]
     [InlineData(CallState.Idle, true, LedPattern.Flash)]
+    [InlineData(CallState.Idle, false, LedPattern.On, true)]
+    [InlineData(CallState.Idle, true, LedPattern.Flash, true)]
     [InlineData(CallState.RingingIn, false, LedPattern.FastBlink)]
     [InlineData(CallState.RingingOut, false, LedPattern.SlowBlink)]
     [InlineData(CallState.Connecting, false, LedPattern.SlowBlink)]
     [InlineData(CallState.InCall, false, LedPattern.On)]
     [InlineData(CallState.InCall, true, LedPattern.Flash)]
     [InlineData(CallState.Ending, false, LedPattern.Off)]
-    public void CallLed(CallState call, bool talking, LedPattern expected) => Assert.Equal(expected, LedIndicator.Call(call, talking));
+    public void CallLed(CallState call, bool talking, LedPattern expected, bool inRoom = false) => Assert.Equal(expected, LedIndicator.Call(call, talking, inRoom));
 
     [Fact]
     public void TheRingtoneChimesThenRests()
