@@ -161,6 +161,11 @@ public sealed partial class DhtNode
             int sent = SendAnnounces(result, next.InfoHash, next.Port, impliedPort: false, QueryPurpose.AnnounceInfoHash);
             next.Due = Time.GetTimestamp() + ToTimestamp(sent > 0 ? _options.AnnounceInterval : _options.AnnounceRetry);
             next.MissedAtTableCount = sent > 0 ? -1 : Table.Count;
+            if (sent == 0)
+            {
+                // Nothing was sent, so no storer's rate budget was spent: the next start need not wait.
+                _nextInfoHashStart = Math.Min(_nextInfoHashStart, Time.GetTimestamp());
+            }
         }, extra: null);
     }
 
