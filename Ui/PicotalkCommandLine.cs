@@ -49,9 +49,10 @@ public sealed class PicotalkCommandLine
           contacts remove NAME
                               remove a contact (names are matched without case)
           rooms [members]     the room this appliance is in, and its members
-          rooms join HOST:PORT ROOM PASSWORD [NAME] [tcp|udp|ws] [accept-new-key]
+          rooms join [HOST:PORT] ROOM PASSWORD [NAME] [tcp|udp|ws] [accept-new-key]
                               join a room (udp by default; the server's key is pinned on
-                              first use, accept-new-key trusts a changed one)
+                              first use, accept-new-key trusts a changed one); without
+                              HOST:PORT the room's server is found by name on the DHT
           rooms leave | rooms say TEXT | rooms talk on|off
                               leave, chat, or send the microphone to the room (or stop)
           events              print events as they happen until the daemon stops or Ctrl-C

@@ -20,6 +20,19 @@ public static class RoomsNames
     public const string KeyChanged = "server_key_changed";
 }
 
+/// <summary>Values of <see cref="RoomStatus.ServerKeyPin"/>: how the server's identity key was checked when we joined.</summary>
+public static class RoomKeyPins
+{
+    /// <summary>No key was pinned for this server (or, joined by name, for this room): pinned now, checked against nothing.</summary>
+    public const string FirstUse = "first_use";
+
+    /// <summary>The key is the one pinned earlier.</summary>
+    public const string Verified = "verified";
+
+    /// <summary>The join said accept_new_key: the key the server presents now replaced the pin.</summary>
+    public const string Repinned = "repinned";
+}
+
 /// <summary>Values of <c>rooms</c> args' <c>op</c>.</summary>
 public static class RoomOps
 {
@@ -40,7 +53,8 @@ public static class RoomStates
 
 /// <summary>
 /// <c>rooms</c> args: <c>{"op":"join","server":"HOST:PORT","transport":"udp","room":R,"password":P,"name":N,
-/// "accept_new_key":false,"talk":false}</c>, <c>{"op":"leave"}</c>, <c>{"op":"say","text":T}</c>,
+/// "accept_new_key":false,"talk":false}</c> (without "server", the room is looked up by name on the
+/// DHT, where its server announces SHA-1("picotalk-room:" + room id)), <c>{"op":"leave"}</c>, <c>{"op":"say","text":T}</c>,
 /// <c>{"op":"members"}</c> (also when args are left out), <c>{"op":"talk","on":true}</c>.
 /// Transport is <c>tcp</c>, <c>udp</c> (the default) or <c>ws</c>.
 /// </summary>
@@ -62,7 +76,9 @@ public sealed record RoomMemberEntry(int Id, string? Name, bool Verified);
 /// <summary>
 /// <c>rooms</c> result and <c>room</c> event data. <see cref="ServerKeyFingerprint"/> is the server's
 /// identity key's fingerprint as the room server logs it (<c>key=..</c>: the first 16 hex digits of
-/// SHA-256 over the key); null when not connected.
+/// SHA-256 over the key); null when not connected. <see cref="ServerKeyPin"/> (a <see cref="RoomKeyPins"/>
+/// value) says whether that key was checked against a pin; left out when not connected. <see cref="FoundBy"/>
+/// is "dht" when the server was found by the room's name.
 /// </summary>
 public sealed record RoomStatus(
     string State,
@@ -70,7 +86,9 @@ public sealed record RoomStatus(
     string? Server,
     string? ServerKeyFingerprint,
     IReadOnlyList<RoomMemberEntry> Members,
-    bool Talking);
+    bool Talking,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ServerKeyPin = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? FoundBy = null);
 
 /// <summary><c>room_chat</c> event data: the sender's address in the room, its user name, the text.</summary>
 public sealed record RoomChatEventData(int From, string? Name, string Text);

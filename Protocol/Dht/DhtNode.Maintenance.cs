@@ -90,6 +90,7 @@ public sealed partial class DhtNode
             StartAnnounce();
         }
 
+        StartDueInfoHashAnnounce(now);
         SendKeepalives(now);
         _transactions.TrimWhenIdle();
         if (now >= _nextPurge)
@@ -159,24 +160,7 @@ public sealed partial class DhtNode
         StartLookup(LocalId, LookupKind.GetPeers, LookupGoal.Closest, result =>
         {
             _announceRunning = false;
-            int sent = 0;
-            foreach (var node in result.ClosestNodes)
-            {
-                if (sent == _options.LookupCompletion)
-                {
-                    break;
-                }
-
-                if (!node.HasToken || OpenTransaction(node.Endpoint, KrpcMethod.AnnouncePeer, QueryPurpose.Announce, node.Id) is not { } t)
-                {
-                    continue;
-                }
-
-                SendQuery(t, KrpcQuery.AnnouncePeer(LocalId, LocalId, port, node.Token, impliedPort: true));
-                Statistics.AnnounceSent();
-                sent++;
-            }
-
+            int sent = SendAnnounces(result, LocalId, port, impliedPort: true, QueryPurpose.Announce);
             _nextAnnounce = Time.GetTimestamp() + ToTimestamp(sent > 0 ? _options.AnnounceInterval : _options.AnnounceRetry);
         }, extra: null);
     }

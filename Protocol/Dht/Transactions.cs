@@ -20,6 +20,9 @@ internal enum QueryPurpose : byte
     /// <summary>announce_peer after a get_peers lookup.</summary>
     Announce,
 
+    /// <summary>announce_peer of an info-hash other than our ID (DhtNode.InfoHashes.cs): its storers are no punch relays.</summary>
+    AnnounceInfoHash,
+
     /// <summary>Our pt_punch, as a caller or as a relay (DhtNode.Punch.cs).</summary>
     Punch,
 

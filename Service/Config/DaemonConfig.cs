@@ -33,6 +33,9 @@ public sealed record DaemonConfig
 
     public GpioConfig Gpio { get; set; } = new();
 
+    /// <summary>The room server's settings (issue 7: rooms announced on the DHT by name).</summary>
+    public RoomServerConfig RoomServer { get; set; } = new();
+
     /// <summary>The appliances this one knows by name (see <see cref="ContactConfig"/>); changed at run
     /// time by the <c>contacts</c> command through ContactBook.</summary>
     public List<ContactConfig> Contacts { get; set; } = [];
@@ -185,6 +188,7 @@ public sealed record DaemonConfig
 
         Calls.Validate(errors, Contacts);
         Gpio.Validate(errors);
+        RoomServer.Validate(errors);
         ContactConfig.Validate(Contacts, errors);
         return errors;
     }

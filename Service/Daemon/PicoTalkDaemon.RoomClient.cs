@@ -14,7 +14,7 @@ public sealed partial class PicoTalkDaemon
         {
             _loop.AssertOnLoop();
             return _roomClient ??= new RoomController(_loop, Settings.StateDirectory, Settings.AudioIn, Settings.AudioOut,
-                Settings.Config.Audio.FrameMs, e => Events.Server?.Publish(e), _log.Info);
+                Settings.Config.Audio.FrameMs, e => Events.Server?.Publish(e), _log.Info, FindRoom);
         }
     }
 

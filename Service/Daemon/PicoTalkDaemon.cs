@@ -170,6 +170,7 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
         _rooms = new RoomServer(Settings.BindAddress, ports, _roomsKey, time, _log.Info);
         _rooms.Start();
         _log.Plain($"room server tcp={_rooms.TcpPort} udp={_rooms.UdpPort} ws={_rooms.WebSocketPort} key={_rooms.Fingerprint}");
+        StartRoomAnnouncer(_rooms);
     }
 
     /// <summary>The room server, if it runs.</summary>
@@ -301,6 +302,7 @@ public sealed partial class PicoTalkDaemon : IAsyncDisposable
             _log.Warn($"shutdown: {e.Message}");
         }
 
+        _roomAnnouncer?.Dispose();
         if (_rooms is not null)
         {
             await _rooms.DisposeAsync().ConfigureAwait(false);

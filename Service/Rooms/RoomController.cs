@@ -1,5 +1,7 @@
 using PicoTalk.Hal.Audio;
 using PicoTalk.Protocol.Control;
+using PicoTalk.Protocol.Identity;
+using PicoTalk.Protocol.Wire;
 using PicoTalk.Service.Loop;
 
 namespace PicoTalk.Service.Rooms;
@@ -10,8 +12,15 @@ public sealed record RoomCommandResult(RoomStatus? Status, string? ErrorCode = n
     public static RoomCommandResult Fail(string code, string message) => new(null, code, message);
 }
 
-/// <summary>A join as the control socket asked for it (issue 7 "join a room by server address, password and user name").</summary>
-public sealed record RoomJoinRequest(string Host, int Port, RoomTransport Transport, string Room, string Password, string UserName, bool AcceptNewKey, bool Talk);
+/// <summary>
+/// A join as the control socket asked for it (issue 7 "join a room by server address, password and user
+/// name"). An empty <see cref="Host"/> (and port 0) asks to find the room's server by name on the DHT.
+/// </summary>
+public sealed record RoomJoinRequest(string Host, int Port, RoomTransport Transport, string Room, string Password, string UserName, bool AcceptNewKey, bool Talk)
+{
+    /// <summary>No server given: look the room up by name (RoomController.ByName.cs).</summary>
+    public bool ByName => Host.Length == 0;
+}
 
 /// <summary>
 /// The appliance's one room (issue 7, appliance side): join, leave, chat, members, talk. Owned by
@@ -24,8 +33,9 @@ public sealed record RoomJoinRequest(string Host, int Port, RoomTransport Transp
 /// </code>
 /// The server's identity key is pinned on first use (<see cref="RoomServerPins"/>); a server that
 /// presents another key is refused, naming both fingerprints, unless the join says accept_new_key.
+/// A join without a server finds it by the room's name on the DHT first (RoomController.ByName.cs).
 /// </summary>
-public sealed class RoomController
+public sealed partial class RoomController
 {
     private readonly EventLoop _loop;
     private readonly RoomServerPins _pins;
@@ -34,16 +44,24 @@ public sealed class RoomController
     private readonly int _frameMs;
     private readonly Action<ControlEvent> _publish;
     private readonly Action<string> _log;
+    private readonly Action<NodeId, Action<IReadOnlyList<PeerEndpoint>>>? _findRoom;
     private RoomControllerState _state = RoomControllerState.Idle;
     private RoomJoinRequest? _request;
     private RoomClientSession? _session;
     private RoomAudio? _audio;
     private int _generation;
     private volatile bool _talking;
+    private string? _keyPin;
+    private bool _foundOnDht;
 
+    /// <param name="findRoom">
+    /// On the loop: the peers announced for an info-hash, reported on the loop (the daemon's
+    /// <see cref="PicoTalk.Protocol.Dht.DhtNode.LookupPeers"/>); null when there is no DHT to join by name through.
+    /// </param>
     public RoomController(EventLoop loop, string stateDirectory, AudioDeviceSpec input, AudioDeviceSpec output, int frameMs,
-        Action<ControlEvent> publish, Action<string> log)
+        Action<ControlEvent> publish, Action<string> log, Action<NodeId, Action<IReadOnlyList<PeerEndpoint>>>? findRoom = null)
     {
+        _findRoom = findRoom;
         _loop = loop;
         _pins = new RoomServerPins(stateDirectory, log);
         _input = input;
@@ -94,13 +112,25 @@ public sealed class RoomController
                 $"already in room '{_request!.Room}' on {Server(_request)}; leave first"));
         }
 
+        if (request.ByName && _findRoom is null)
+        {
+            return Task.FromResult(RoomCommandResult.Fail(ControlErrorCodes.InvalidState,
+                $"room: '{request.Room}' cannot be looked up by name: this daemon runs no DHT; give the server's HOST:PORT"));
+        }
+
         _request = request;
         _talking = request.Talk;
         int generation = ++_generation;
         SetState(RoomControllerState.Connecting, "join");
+        var done = new TaskCompletionSource<RoomCommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (request.ByName)
+        {
+            FindThenConnect(request, generation, done);
+            return done.Task;
+        }
+
         string server = Server(request);
         byte[]? pinned = request.AcceptNewKey ? null : _pins.Find(server);
-        var done = new TaskCompletionSource<RoomCommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = ConnectOffLoopAsync(request, pinned, generation, done);
         return done.Task;
     }
@@ -158,10 +188,13 @@ public sealed class RoomController
             _request is null ? null : Server(_request),
             _session is { ServerIdentityKey.Length: > 0 } s ? RoomServerPins.Fingerprint(s.ServerIdentityKey) : null,
             members,
-            _talking);
+            _talking,
+            _session is null ? null : _keyPin,
+            _foundOnDht ? "dht" : null);
     }
 
-    private static string Server(RoomJoinRequest r) => r.Host.Contains(':', StringComparison.Ordinal) ? $"[{r.Host}]:{r.Port}" : $"{r.Host}:{r.Port}";
+    /// <summary>"host:port", "[v6]:port", or "dht" while a join by name looks for the server.</summary>
+    private static string Server(RoomJoinRequest r) => r.ByName ? "dht" : r.Host.Contains(':', StringComparison.Ordinal) ? $"[{r.Host}]:{r.Port}" : $"{r.Host}:{r.Port}";
 
     private RoomClientOptions Options(RoomJoinRequest r, string room, string password, byte[]? pinned) => new()
     {
@@ -198,7 +231,7 @@ public sealed class RoomController
             return;
         }
 
-        _loop.Post(() => Connected(generation, session, done));
+        _loop.Post(() => Connected(generation, session, done, request, roomPinKey: null));
     }
 
     /// <summary>
@@ -235,7 +268,13 @@ public sealed class RoomController
         done.TrySetResult(RoomCommandResult.Fail(code, message));
     }
 
-    private void Connected(int generation, RoomClientSession session, TaskCompletionSource<RoomCommandResult> done)
+    /// <summary>
+    /// Connected to <paramref name="resolved"/> (the server asked for, or one found on the DHT, whose
+    /// room pin is <paramref name="roomPinKey"/>): pins what had no pin (or everything, with
+    /// accept_new_key) and notes how the key was checked, then waits for the room to settle our password.
+    /// </summary>
+    private void Connected(int generation, RoomClientSession session, TaskCompletionSource<RoomCommandResult> done,
+        RoomJoinRequest resolved, string? roomPinKey)
     {
         if (generation != _generation)
         {
@@ -245,11 +284,21 @@ public sealed class RoomController
             return;
         }
 
-        string server = Server(_request!);
-        if (_pins.Find(server) is null || _request!.AcceptNewKey)
+        _request = resolved;
+        _foundOnDht = roomPinKey is not null;
+        string server = Server(resolved);
+        byte[]? serverPin = _pins.Find(server);
+        byte[]? roomPin = roomPinKey is null ? null : _pins.Find(roomPinKey);
+        byte[]? expected = roomPin ?? serverPin;
+        _keyPin = expected is null ? RoomKeyPins.FirstUse
+            : expected.AsSpan().SequenceEqual(session.ServerIdentityKey) ? RoomKeyPins.Verified : RoomKeyPins.Repinned;
+        foreach (var (key, pin) in new[] { (server, serverPin), (roomPinKey, roomPin) })
         {
-            _pins.Pin(server, session.ServerIdentityKey);
-            _log($"rooms: pinned {server} key {RoomServerPins.Fingerprint(session.ServerIdentityKey)}");
+            if (key is not null && (pin is null || resolved.AcceptNewKey))
+            {
+                _pins.Pin(key, session.ServerIdentityKey);
+                _log($"rooms: pinned {key} key {RoomServerPins.Fingerprint(session.ServerIdentityKey)} ({_keyPin})");
+            }
         }
 
         _session = session;
@@ -321,6 +370,8 @@ public sealed class RoomController
         _session = null;
         _request = null;
         _talking = false;
+        _keyPin = null;
+        _foundOnDht = false;
         SetState(RoomControllerState.Idle, on);
         return Task.Run(async () =>
         {

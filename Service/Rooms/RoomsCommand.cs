@@ -7,7 +7,8 @@ namespace PicoTalk.Service.Rooms;
 /// <summary>
 /// The <c>rooms</c> control command (issue 7: "picotalk rooms join|leave|say|members"): args as in
 /// <see cref="RoomsArgs"/>; every op answers a <see cref="RoomStatus"/>. <c>join</c> answers once the
-/// room accepted our password (or with <c>wrong_password</c>, <c>server_key_changed</c>, <c>internal</c>).
+/// room accepted our password (or with <c>wrong_password</c>, <c>server_key_changed</c>, <c>internal</c>,
+/// and <c>not_found</c> when a join without "server" finds no server announcing the room on the DHT).
 /// Errors name the field, like the other commands.
 /// </summary>
 public static class RoomsCommand
@@ -63,19 +64,37 @@ public static class RoomsCommand
             : ControlReply.Failure(request.Id, result.ErrorCode!, result.Message!);
     }
 
-    /// <summary>The join request, or null if a field is missing or malformed (<see cref="JoinProblem"/> says which).</summary>
+    /// <summary>
+    /// The join request, or null if a field is missing or malformed (<see cref="JoinProblem"/> says which).
+    /// Without "server" the room is found by name on the DHT (host "", port 0): its announce carries the
+    /// TCP port, so ws (another port) needs the server's address.
+    /// </summary>
     internal static RoomJoinRequest? Parse(RoomsArgs args) =>
-        TryServer(args.Server, out string host, out int port) && TryTransport(args.Transport, out var transport)
+        TryServerOrByName(args.Server, out string host, out int port) && TryTransport(args.Transport, out var transport)
+        && !(host.Length == 0 && transport == RoomTransport.WebSocket)
         && !string.IsNullOrEmpty(args.Room) && args.Password is not null
             ? new RoomJoinRequest(host, port, transport, args.Room, args.Password, string.IsNullOrWhiteSpace(args.Name) ? "picotalk" : args.Name.Trim(),
                 args.AcceptNewKey ?? false, args.Talk ?? false)
             : null;
 
     private static string JoinProblem(RoomsArgs args) =>
-        !TryServer(args.Server, out _, out _) ? $"server: '{args.Server}' is not HOST:PORT"
-        : !TryTransport(args.Transport, out _) ? $"transport: '{args.Transport}' is not tcp, udp or ws"
+        !TryServerOrByName(args.Server, out _, out _) ? $"server: '{args.Server}' is not HOST:PORT (leave it out to find the room by name on the DHT)"
+        : !TryTransport(args.Transport, out var transport) ? $"transport: '{args.Transport}' is not tcp, udp or ws"
+        : string.IsNullOrEmpty(args.Server) && transport == RoomTransport.WebSocket ? "transport: ws needs server (the DHT gives the TCP port)"
         : string.IsNullOrEmpty(args.Room) ? "room: join needs the room's name"
         : "password: join needs the room's password";
+
+    /// <summary>Absent or empty: by name (host "", port 0); else as <see cref="TryServer"/>.</summary>
+    private static bool TryServerOrByName(string? server, out string host, out int port)
+    {
+        if (string.IsNullOrEmpty(server))
+        {
+            (host, port) = ("", 0);
+            return true;
+        }
+
+        return TryServer(server, out host, out port);
+    }
 
     /// <summary>"host:port" or "[v6]:port", port 1-65535.</summary>
     private static bool TryServer(string? server, out string host, out int port)
