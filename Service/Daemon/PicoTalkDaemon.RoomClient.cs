@@ -1,3 +1,4 @@
+using PicoTalk.Protocol.Control;
 using PicoTalk.Service.Rooms;
 
 namespace PicoTalk.Service.Daemon;
@@ -14,7 +15,17 @@ public sealed partial class PicoTalkDaemon
         {
             _loop.AssertOnLoop();
             return _roomClient ??= new RoomController(_loop, Settings.StateDirectory, Settings.AudioIn, Settings.AudioOut,
-                Settings.Config.Audio.FrameMs, e => Events.Server?.Publish(e), _log.Info, FindRoom);
+                Settings.Config.Audio.FrameMs, OnRoomEvent, _log.Info, FindRoom);
+        }
+    }
+
+    /// <summary>On the loop: a room event for the control socket's subscribers; joining or leaving also changes the call LED.</summary>
+    private void OnRoomEvent(ControlEvent e)
+    {
+        Events.Server?.Publish(e);
+        if (e.Event == RoomsNames.RoomEvent)
+        {
+            Appliance.RoomChanged();
         }
     }
 

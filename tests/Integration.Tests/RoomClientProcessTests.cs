@@ -14,6 +14,10 @@ public sealed partial class RoomClientProcessTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    private static async Task<string?> CallLedAsync(DaemonProcess daemon) =>
+        System.Text.Json.JsonDocument.Parse((await daemon.CliAsync("status", "--json")).Stdout).RootElement
+            .GetProperty("device").GetProperty("call_led").GetString();
+
     [Fact]
     public async Task TwoAppliancesChatAndHearEachOtherThroughARoomServer()
     {
@@ -34,6 +38,8 @@ public sealed partial class RoomClientProcessTests
         var joinB = await b.CliAsync("rooms", "join", address, "lobby", "pw", "Bee");
         Assert.True(joinB.ExitCode == 0, joinB.ToString());
         Assert.Contains($"room: joined lobby on {address} (server key {line.Groups["key"].Value})", joinB.Stdout, StringComparison.Ordinal);
+        // In a room the call LED is on, as in a call; off again after leaving (checked below).
+        Assert.Equal("on", await CallLedAsync(b));
         var joinA = await a.CliAsync("rooms", "join", address, "lobby", "pw", "Ay");
         Assert.True(joinA.ExitCode == 0, joinA.ToString());
         Assert.Contains(File.ReadAllText(Path.Combine(dir.File("b"), RoomServerPins.FileName)), File.ReadAllText(Path.Combine(dir.File("a"), RoomServerPins.FileName)), StringComparison.Ordinal);
@@ -50,6 +56,7 @@ public sealed partial class RoomClientProcessTests
         long talkedAt = new FileInfo(heard).Length;
         await PollAsync(() => Task.FromResult(new FileInfo(heard).Length > talkedAt + (3 * 48_000 * 2)));
         Assert.Equal(0, (await b.CliAsync("rooms", "leave")).ExitCode);
+        Assert.Equal("off", await CallLedAsync(b));
 
         // The sink is closed off the loop after the leave: poll until the file reads whole.
         short[] samples = [];
