@@ -180,7 +180,7 @@ cross_publish_args() {
     echo "build.sh deb arm64: cannot install Debian's arm64 cross compiler (gcc-aarch64-linux-gnu); build on a Raspberry Pi instead (image/README.md)" >&2
     return 2
   }
-  echo "-p:CppCompilerAndLinker=aarch64-linux-gnu-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy"
+  echo "-p:CppCompilerAndLinker=$ROOT/packaging/aarch64-gcc.sh -p:ObjCopyName=aarch64-linux-gnu-objcopy"
 }
 
 cmd_deb() {
