@@ -19,8 +19,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 RUNTIME_PACKAGES=(libopus0 libsodium23 libspeexdsp1 libasound2)
 TEST_PACKAGES=(espeak-ng sox iproute2 nftables alsa-utils libasound2-plugins pulseaudio systemd gcc libc6-dev linux-libc-dev chromium)
 # The packaging tests (tests/Packaging.Tests): build and check the .deb, make a Debian rootfs and
-# boot it in a container; qemu-system-x86 where systemd-nspawn cannot boot one.
-TEST_PACKAGES+=(dpkg-dev lintian mmdebstrap systemd-container qemu-system-x86 curl util-linux)
+# boot it in a container (systemd-nspawn).
+TEST_PACKAGES+=(dpkg-dev lintian mmdebstrap systemd-container curl util-linux fdisk dosfstools mtools e2fsprogs arch-test)
+# The image recipe's tools; arm64 maintainer scripts run under qemu-user (binfmt_misc).
+IMAGE_PACKAGES=(mmdebstrap fdisk dosfstools mtools e2fsprogs curl arch-test qemu-user-static binfmt-support)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -217,6 +219,7 @@ cmd_deb() {
 }
 
 cmd_image() {
+  cmd_deps "${IMAGE_PACKAGES[@]}"
   exec image/build-image.sh "$@"
 }
 

@@ -63,6 +63,10 @@ if [[ $arch == "$(dpkg --print-architecture)" ]] && command -v dpkg-shlibdeps >/
   printf 'Source: picotalk-appliance\n\nPackage: picotalk-appliance\nArchitecture: any\n' >"$stage/debian/control"
   found=$(cd "$stage" && dpkg-shlibdeps -O "root/usr/bin/picotalkd" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
   [[ -n $found ]] && shlibs=$found
+elif [[ $arch == arm64 ]] && command -v aarch64-linux-gnu-objdump >/dev/null; then
+  # A cross build: the newest glibc symbol version the binary needs, as dpkg-shlibdeps would say.
+  glibc=$(aarch64-linux-gnu-objdump -T "$pkg/usr/bin/picotalkd" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
+  [[ -n $glibc ]] && shlibs="libc6 (>= $glibc)"
 fi
 
 install -d -m 0755 "$pkg/DEBIAN"
