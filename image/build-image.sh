@@ -37,7 +37,7 @@ PACKAGES=(
   libstdc++6 zlib1g libopus0 libsodium23 libspeexdsp1 libasound2
 )
 
-CACHE=$REPO/.build/image
+CACHE=${PICOTALK_IMAGE_CACHE:-$REPO/.build/image}
 STEPS=8
 step() { printf '\033[1m==> [%s/%s] %s\033[0m\n' "$1" "$STEPS" "$2" >&2; }
 die() { printf 'build-image.sh: %s\n' "$*" >&2; exit 1; }

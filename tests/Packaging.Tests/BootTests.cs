@@ -44,7 +44,7 @@ public sealed class BootTests(PackageFixture package)
             string[] lines = curl.Output.TrimEnd().Split('\n');
             code = lines[^1];
             page = string.Join('\n', lines[..^1]);
-            if (curl.ExitCode == 0 && code == "200")
+            if ((curl.ExitCode == 0 && code == "200") || await container.UnitPropertyAsync("picotalk-ui.service", "ActiveState") == "failed")
             {
                 break;
             }

@@ -13,9 +13,11 @@ public sealed class ImageRecipeTests
     [PackagingFact]
     public async Task RuntimeDownloadThatFailsStopsWithWhatToDo()
     {
-        // A closed port on loopback: the download fails at once, as it does on a machine without internet.
+        // A closed port on loopback: the download fails at once, as it does on a machine without
+        // internet; an empty cache of its own, so a runtime fetched earlier is not found instead.
+        using var cache = new TempDirectory("picotalk-image-cache");
         var result = await Command.RunAsync(Recipe, ["fetch-dotnet"], TimeSpan.FromMinutes(2), Repository.Root,
-            new Dictionary<string, string> { ["PICOTALK_DOTNET_URL"] = "http://127.0.0.1:9/aspnetcore-runtime.tar.gz" });
+            new Dictionary<string, string> { ["PICOTALK_DOTNET_URL"] = "http://127.0.0.1:9/aspnetcore-runtime.tar.gz", ["PICOTALK_IMAGE_CACHE"] = cache.Path });
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("cannot download the ASP.NET Core runtime", result.Output);
         Assert.Contains("--dotnet-tarball", result.Output);
@@ -28,10 +30,13 @@ public sealed class ImageRecipeTests
         using var dir = new TempDirectory("picotalk-image");
         string fake = dir.File("aspnetcore-runtime.tar.gz");
         await File.WriteAllTextAsync(fake, "not the runtime");
-        var result = await Command.RunAsync(Recipe, ["fetch-dotnet", fake], TimeSpan.FromMinutes(1), Repository.Root);
+        using var cache = new TempDirectory("picotalk-image-cache");
+        var result = await Command.RunAsync(Recipe, ["fetch-dotnet", fake], TimeSpan.FromMinutes(1), Repository.Root,
+            new Dictionary<string, string> { ["PICOTALK_IMAGE_CACHE"] = cache.Path });
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("does not have the pinned SHA-512", result.Output);
-        Assert.DoesNotContain(Directory.GetFiles(Path.Join(Repository.BuildDirectory, "image")), f => f.EndsWith(".tar.gz", StringComparison.Ordinal) && new FileInfo(f).Length == 15);
+        // Nothing is left in the cache for the next build to take.
+        Assert.Empty(Directory.GetFiles(cache.Path));
     }
 
     [PackagingFact]
