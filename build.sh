@@ -7,6 +7,8 @@
 #   ./build.sh test            install what is missing, build, run every test project, print totals
 #   ./build.sh bench [latency|call|dht|dht-sim|dht-loopback|rooms]  per-frame media costs and latency; call: CPU and memory of two daemons in a call, and of two baresip 1.0; dht: the 100,000-node DHT simulation and 1,000 nodes on loopback; rooms: the room server's CPU per member and members per core
 #   ./build.sh publish         picotalkd compiled ahead of time (NativeAOT) into .build/publish, as the appliance runs it
+#   ./build.sh deb [amd64|arm64] the Debian package .build/deb/picotalk-appliance_VERSION_ARCH.deb (VERSION: Directory.Build.props, or $PICOTALK_VERSION), checked by lintian
+#   ./build.sh image           the arm64 Raspberry Pi image (image/build-image.sh; needs the arm64 .deb and the internet)
 #   ./build.sh deps | build
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +18,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Runtime libraries of the appliance, and the tools its tests use to make speech.
 RUNTIME_PACKAGES=(libopus0 libsodium23 libspeexdsp1 libasound2)
 TEST_PACKAGES=(espeak-ng sox iproute2 nftables alsa-utils libasound2-plugins pulseaudio systemd gcc libc6-dev linux-libc-dev chromium)
+# The packaging tests (tests/Packaging.Tests): build and check the .deb, make a Debian rootfs and
+# boot it in a container (systemd-nspawn).
+TEST_PACKAGES+=(dpkg-dev lintian mmdebstrap systemd-container curl util-linux fdisk dosfstools mtools e2fsprogs arch-test)
+# The image recipe's tools; arm64 maintainer scripts run under qemu-user (binfmt_misc).
+IMAGE_PACKAGES=(mmdebstrap fdisk dosfstools mtools e2fsprogs curl arch-test qemu-user-static binfmt-support)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -148,6 +155,74 @@ cmd_publish() {
   echo "$ROOT/.build/publish/picotalkd"
 }
 
+# The Debian architecture's .NET runtime identifier.
+deb_runtime_id() {
+  case $1 in
+    amd64) echo linux-x64 ;;
+    arm64) echo linux-arm64 ;;
+    *) echo "build.sh deb: unsupported architecture '$1' (amd64 or arm64)" >&2; return 2 ;;
+  esac
+}
+
+# The version of every project and of the package: Directory.Build.props <Version>, the one place
+# it is kept; $PICOTALK_VERSION overrides it (the packaging tests build two versions).
+package_version() {
+  if [[ -n ${PICOTALK_VERSION:-} ]]; then echo "$PICOTALK_VERSION"; return; fi
+  sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props | head -n1
+}
+
+# picotalkd for another architecture: NativeAOT links with that architecture's gcc (Debian's
+# cross compiler, whose sysroot is /usr/aarch64-linux-gnu) and needs the ILCompiler runtime pack
+# of that architecture from NuGet. Says what is missing instead of failing deep in the linker.
+cross_publish_args() {
+  local arch=$1
+  [[ $arch == "$(dpkg --print-architecture)" ]] && return 0
+  [[ $arch == arm64 ]] || { echo "build.sh deb: no cross build to $arch from $(dpkg --print-architecture)" >&2; return 2; }
+  apt_ensure gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross || {
+    echo "build.sh deb arm64: cannot install Debian's arm64 cross compiler (gcc-aarch64-linux-gnu); build on a Raspberry Pi instead (image/README.md)" >&2
+    return 2
+  }
+  echo "-p:CppCompilerAndLinker=$ROOT/packaging/aarch64-gcc.sh -p:ObjCopyName=aarch64-linux-gnu-objcopy"
+}
+
+cmd_deb() {
+  local arch=${1:-$(dpkg --print-architecture)}
+  local rid; rid=$(deb_runtime_id "$arch")
+  cmd_deps gcc libc6-dev dpkg-dev lintian
+  local version; version=$(package_version)
+  [[ $version =~ ^[0-9][A-Za-z0-9.+~-]*$ ]] || { echo "build.sh deb: '$version' is not a Debian version" >&2; return 2; }
+  local cross; cross=$(cross_publish_args "$arch")
+  local out; out=$(mktemp)
+  log "[1/4] picotalkd $version, NativeAOT for $rid"
+  # shellcheck disable=SC2086 # $cross is a list of msbuild properties
+  if ! dotnet publish Service/Service.csproj -c Release -r "$rid" -p:Version="$version" $cross \
+      -o "$ROOT/.build/publish-$rid" -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1; then
+    cat "$out"; rm -f "$out"
+    if [[ $arch != "$(dpkg --print-architecture)" ]]; then
+      echo "build.sh deb $arch: the NativeAOT cross build failed (above). It needs the NuGet package runtime.$rid.Microsoft.DotNet.ILCompiler and Debian's gcc-aarch64-linux-gnu with an arm64 sysroot; or run './build.sh deb' on a Raspberry Pi (image/README.md)." >&2
+    fi
+    return 1
+  fi
+  log "[2/4] picotalk (client and web page, framework-dependent)"
+  if ! dotnet publish Ui/Ui.csproj -c Release -p:UseAppHost=false -p:Version="$version" \
+      -o "$ROOT/.build/ui-publish" -nologo -clp:ErrorsOnly -v:q >"$out" 2>&1; then
+    cat "$out"; rm -f "$out"; return 1
+  fi
+  rm -f "$out"
+  log "[3/4] dpkg-deb"
+  local deb; deb=$(packaging/build-deb.sh --arch "$arch" --version "$version" \
+    --daemon "$ROOT/.build/publish-$rid/picotalkd" --ui "$ROOT/.build/ui-publish" --out "$ROOT/.build/deb")
+  log "[4/4] lintian"
+  # Errors fail the build; warnings are printed for the reader (packaging/README.md lists them).
+  lintian --fail-on error "$deb" >&2
+  echo "$deb"
+}
+
+cmd_image() {
+  cmd_deps "${IMAGE_PACKAGES[@]}"
+  exec image/build-image.sh "$@"
+}
+
 cmd_bench() {
   cmd_deps "${TEST_PACKAGES[@]}"
   # The call benchmark measures the daemon the appliance runs, compiled ahead of time, beside
@@ -171,5 +246,7 @@ case "${1:-help}" in
   picotalk) shift; cmd_picotalk "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   publish) shift; cmd_deps; cmd_publish ;;
-  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  deb) shift; cmd_deb "$@" ;;
+  image) shift; cmd_image "$@" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
