@@ -74,11 +74,14 @@ public sealed partial class RoomClientSession : IAudioKeyRing
     public bool WideAudio => (ServerExtensions & RoomExtensions.WideAudio) != 0;
 
     /// <summary>
-    /// Argon2id cost of the stretched password the integrity key comes from. Read when the key is
-    /// first needed (the first wide frame sent or received), so tests set cheap limits right after
-    /// the join. Once the session derives its stretched password at connect time, that one serves.
+    /// Test hook: the Argon2id cost of the stretched password the integrity key comes from, for
+    /// every session of the process (null: <see cref="StretchedPassword.Interactive"/>). Every
+    /// member must use the same cost or their integrity keys differ, so it cannot be set per
+    /// session after the join (the first mix may already have needed the key); the Service test
+    /// assembly sets cheap limits once in a module initializer. When the session derives its
+    /// stretched password at connect time from an option, that one replaces this.
     /// </summary>
-    internal PasswordStretchLimits StretchLimits { get; set; } = StretchedPassword.Interactive;
+    internal static PasswordStretchLimits? TestStretchLimits { get; set; }
 
     /// <summary>Test hook: every mix payload as received, before it is opened.</summary>
     internal Action<RoomPacketType, byte[]>? MixTap { get; set; }
@@ -190,7 +193,7 @@ public sealed partial class RoomClientSession : IAudioKeyRing
     {
         if (_mixMac is null)
         {
-            using var stretched = StretchedPassword.Derive(_options.Password, RoomId.FromName(_options.RoomName), StretchLimits);
+            using var stretched = StretchedPassword.Derive(_options.Password, RoomId.FromName(_options.RoomName), TestStretchLimits ?? StretchedPassword.Interactive);
             _mixMac = MixMac.From(stretched);
         }
 
