@@ -115,6 +115,12 @@ public sealed partial class RoomClientSession : IAudioKeyRing
                 return false;
             }
 
+            if (_closing.IsCancellationRequested)
+            {
+                // Disposing: the sockets are going (a reader may still hand us a mix meanwhile).
+                return false;
+            }
+
             // PICOTALK.md "Audio": a per-sender frame counter from 1. It keeps counting across key
             // rotations, so no (key, nonce) pair repeats and receivers can pick keys by nonce.
             uint nonce = ++_frameNonce;
@@ -127,7 +133,15 @@ public sealed partial class RoomClientSession : IAudioKeyRing
             var inner = _frame.AsSpan(0, RoomPacket.HeaderSize + size);
             if (_useUdp)
             {
-                SendUdp(inner);
+                try
+                {
+                    SendUdp(inner);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // DisposeAsync closed the socket (without our lock) while a reader handed us a mix.
+                    return false;
+                }
             }
             else
             {
