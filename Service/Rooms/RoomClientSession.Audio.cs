@@ -52,7 +52,12 @@ public sealed partial class RoomClientSession : IAudioKeyRing
     /// <summary>Wide mixes whose integrity tag matched: nobody but the members added to them.</summary>
     public long VerifiedMixes { get; private set; }
 
-    /// <summary>PicoTalk (narrow) mixes: played, but nothing can check them (a PicoTalk member or server in the room).</summary>
+    /// <summary>
+    /// PicoTalk (narrow) mixes: played, but nothing can check them. Our server sends them while a
+    /// PicoTalk member's frame is in the mix, a PicoTalk server always; a server of ours that sends
+    /// them to a room of ours only is downgrading it, which this count (not an alarm: we cannot
+    /// tell which members are ours) lets the user see.
+    /// </summary>
     public long UnverifiedMixes { get; private set; }
 
     /// <summary>Wide mixes that failed the integrity check or replayed a frame: the server altered them; not played.</summary>
