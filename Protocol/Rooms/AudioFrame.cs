@@ -22,6 +22,10 @@ public interface IAudioKeyRing
 {
     /// <summary>The 32-byte audio key of <paramref name="peerId"/>, or an empty span if unknown.</summary>
     ReadOnlySpan<byte> KeyOf(ushort peerId);
+
+    /// <summary>The key that encrypted the frame <paramref name="tag"/> names: with rotated keys
+    /// (<see cref="AudioKeyRing"/>) it depends on the nonce; by default the sender's one key.</summary>
+    ReadOnlySpan<byte> KeyFor(AudioTag tag) => KeyOf(tag.PeerId);
 }
 
 /// <summary>
@@ -91,7 +95,7 @@ public static class AudioFrame
         for (int i = 0; i < tagCount; i++)
         {
             var tag = TagAt(payload, i);
-            var key = keys.KeyOf(tag.PeerId);
+            var key = keys.KeyFor(tag);
             if (key.Length != AudioKeystream.KeySize)
             {
                 samples.Clear();

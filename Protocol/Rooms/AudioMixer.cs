@@ -11,7 +11,7 @@ public enum AudioEnqueueResult
     QueuedDroppedOldest,
     UnknownPeer,
 
-    /// <summary>Not 1,024 bytes plus exactly one tag.</summary>
+    /// <summary>Not 1,024 bytes plus exactly one tag (2,056 plus one wide tag for a wide frame).</summary>
     Malformed,
 
     /// <summary>The tag names another peer: a client may only send its own frames (our rule).</summary>
@@ -20,12 +20,18 @@ public enum AudioEnqueueResult
 
 /// <summary>
 /// The room server's mixer (PICOTALK.md "Audio"): every 32 ms it takes the oldest queued frame of
-/// each peer (a queue of up to 5 frames per peer absorbs jitter) and sends each peer the sum, mod
-/// 2^16, of the OTHER peers' frames followed by their tags. A peer alone, or whose peers sent
-/// nothing this tick, receives 1,024 zero bytes with no tags. The server never holds a key: it
-/// adds encrypted samples.
+/// each peer (a queue of up to 5 frames per peer absorbs jitter) and sends each peer the sum of the
+/// OTHER peers' frames followed by their tags. A peer alone, or whose peers sent nothing this tick,
+/// receives a frame of zeros with no tags. The server never holds a key: it adds encrypted samples.
 /// </summary>
 /// <remarks>
+/// Wide lanes (WideAudio, <see cref="WideAudioFrame"/>): every frame is held as 512 u32 lanes, a
+/// PicoTalk frame's samples zero-extended, a wide frame's as sent, and the sum is formed mod 2^32.
+/// Its low halves are the PicoTalk sum mod 2^16 of the narrow ciphertexts (the low half of a wide
+/// lane is the narrow ciphertext, <see cref="WideKeystream"/>), so one sum serves both: a member
+/// who asked for wide mixes and whose mix holds only wide frames gets the lanes, the integrity
+/// tags summed mod 2^61 − 1 and the wide tags; everyone else gets the low halves and the tags'
+/// first six bytes, a PicoTalk AudioFrame.
 /// The sum over all contributors is formed once per tick and each peer's own frame subtracted from
 /// it, so a tick costs O(peers) rather than O(peers²). All buffers are allocated up front for
 /// <c>maxPeers</c>: enqueueing, ticking and mixing allocate nothing. The caller drives
@@ -37,7 +43,8 @@ public sealed class AudioMixer
     public const int QueueDepth = 5;
     public static readonly TimeSpan FrameInterval = TimeSpan.FromMilliseconds(32);
 
-    private const int FrameSize = AudioFrame.ClientFrameSize;
+    /// <summary>A held frame: lanes, integrity tag, wide tag (a narrow frame gets MAC 0 and epoch 0).</summary>
+    private const int FrameSize = WideAudioFrame.ClientFrameSize;
     private const int Samples = AudioKeystream.SamplesPerFrame;
 
     private readonly ushort[] peerIds;
@@ -45,15 +52,19 @@ public sealed class AudioMixer
     private readonly int[] head;
     private readonly int[] count;
     private readonly bool[] contributing;
-    private readonly byte[] queues;   // slot × QueueDepth × FrameSize
-    private readonly byte[] current;  // slot × FrameSize: the frame each slot gives this tick
-    private readonly ushort[] total = new ushort[Samples];
+    private readonly byte[] queues;      // slot × QueueDepth × FrameSize
+    private readonly bool[] queuedWide;  // slot × QueueDepth
+    private readonly byte[] current;     // slot × FrameSize: the frame each slot gives this tick
+    private readonly bool[] currentWide; // slot
+    private readonly uint[] total = new uint[Samples];
+    private ulong totalMac;
     private int contributors;
+    private int narrowContributors;
 
     public AudioMixer(int maxPeers)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPeers, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPeers, AudioFrame.MaxTags + 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPeers, WideAudioFrame.MaxTags + 1);
         MaxPeers = maxPeers;
         peerIds = new ushort[maxPeers];
         used = new bool[maxPeers];
@@ -61,7 +72,9 @@ public sealed class AudioMixer
         count = new int[maxPeers];
         contributing = new bool[maxPeers];
         queues = new byte[maxPeers * QueueDepth * FrameSize];
+        queuedWide = new bool[maxPeers * QueueDepth];
         current = new byte[maxPeers * FrameSize];
+        currentWide = new bool[maxPeers];
     }
 
     public int MaxPeers { get; }
@@ -71,8 +84,8 @@ public sealed class AudioMixer
     /// <summary>Frames dropped because a peer's queue was full.</summary>
     public long DroppedFrames { get; private set; }
 
-    /// <summary>The largest mix <see cref="WriteMix"/> writes: 1,024 bytes and a tag from every other peer.</summary>
-    public int MaxMixSize => AudioFrame.SamplesSize + ((MaxPeers - 1) * AudioTag.Size);
+    /// <summary>The largest mix <see cref="WriteMix(ushort, bool, Span{byte}, out bool)"/> writes: a wide one with a tag from every other peer.</summary>
+    public int MaxMixSize => WideAudioFrame.HeaderSize + ((MaxPeers - 1) * WideAudioTag.Size);
 
     /// <summary>False if the peer is already here or the mixer is full.</summary>
     public bool AddPeer(ushort peerId)
@@ -106,7 +119,16 @@ public sealed class AudioMixer
             var frame = current.AsSpan(slot * FrameSize, FrameSize);
             for (int i = 0; i < Samples; i++)
             {
-                total[i] -= BinaryPrimitives.ReadUInt16LittleEndian(frame[(2 * i)..]);
+                total[i] -= BinaryPrimitives.ReadUInt32LittleEndian(frame[(4 * i)..]);
+            }
+
+            if (currentWide[slot])
+            {
+                totalMac = Gf61.Sub(totalMac, Gf61.Reduce(WideAudioFrame.MacOf(frame)));
+            }
+            else
+            {
+                narrowContributors--;
             }
 
             contributing[slot] = false;
@@ -128,7 +150,7 @@ public sealed class AudioMixer
             return AudioEnqueueResult.UnknownPeer;
         }
 
-        if (payload.Length != FrameSize)
+        if (payload.Length != AudioFrame.ClientFrameSize)
         {
             return AudioEnqueueResult.Malformed;
         }
@@ -138,18 +160,39 @@ public sealed class AudioMixer
             return AudioEnqueueResult.ForeignTag;
         }
 
-        var result = AudioEnqueueResult.Queued;
-        if (count[slot] == QueueDepth)
+        var result = Reserve(slot, wide: false, out var frame);
+        for (int i = 0; i < Samples; i++)
         {
-            head[slot] = (head[slot] + 1) % QueueDepth;
-            count[slot]--;
-            DroppedFrames++;
-            result = AudioEnqueueResult.QueuedDroppedOldest;
+            BinaryPrimitives.WriteUInt32LittleEndian(frame[(4 * i)..], BinaryPrimitives.ReadUInt16LittleEndian(payload[(2 * i)..]));
         }
 
-        int index = (head[slot] + count[slot]) % QueueDepth;
-        payload.CopyTo(queues.AsSpan(((slot * QueueDepth) + index) * FrameSize, FrameSize));
-        count[slot]++;
+        frame.Slice(WideAudioFrame.MacOffset, MixMac.Size).Clear();
+        payload.Slice(AudioFrame.SamplesSize, AudioTag.Size).CopyTo(frame[WideAudioFrame.HeaderSize..]);
+        frame[WideAudioFrame.HeaderSize + AudioTag.Size] = 0;
+        return result;
+    }
+
+    /// <summary>Queues a client's WideAudioFrame payload (2,048 bytes of lanes, its integrity tag and its own wide tag).</summary>
+    public AudioEnqueueResult EnqueueWide(ushort peerId, ReadOnlySpan<byte> payload)
+    {
+        int slot = Find(peerId);
+        if (slot < 0)
+        {
+            return AudioEnqueueResult.UnknownPeer;
+        }
+
+        if (payload.Length != WideAudioFrame.ClientFrameSize)
+        {
+            return AudioEnqueueResult.Malformed;
+        }
+
+        if (BinaryPrimitives.ReadUInt16BigEndian(payload[WideAudioFrame.HeaderSize..]) != peerId)
+        {
+            return AudioEnqueueResult.ForeignTag;
+        }
+
+        var result = Reserve(slot, wide: true, out var frame);
+        payload.CopyTo(frame);
         return result;
     }
 
@@ -157,7 +200,9 @@ public sealed class AudioMixer
     public void Tick()
     {
         Array.Clear(total);
+        totalMac = 0;
         contributors = 0;
+        narrowContributors = 0;
         for (int slot = 0; slot < MaxPeers; slot++)
         {
             contributing[slot] = used[slot] && count[slot] > 0;
@@ -167,23 +212,41 @@ public sealed class AudioMixer
             }
 
             var frame = current.AsSpan(slot * FrameSize, FrameSize);
-            queues.AsSpan(((slot * QueueDepth) + head[slot]) * FrameSize, FrameSize).CopyTo(frame);
+            int index = (slot * QueueDepth) + head[slot];
+            queues.AsSpan(index * FrameSize, FrameSize).CopyTo(frame);
+            currentWide[slot] = queuedWide[index];
             head[slot] = (head[slot] + 1) % QueueDepth;
             count[slot]--;
             contributors++;
             for (int i = 0; i < Samples; i++)
             {
-                total[i] += BinaryPrimitives.ReadUInt16LittleEndian(frame[(2 * i)..]);
+                total[i] += BinaryPrimitives.ReadUInt32LittleEndian(frame[(4 * i)..]);
+            }
+
+            if (currentWide[slot])
+            {
+                // A client's tag may be any u64; reduced, the field sum stays in [0, p).
+                totalMac = Gf61.Add(totalMac, Gf61.Reduce(WideAudioFrame.MacOf(frame)));
+            }
+            else
+            {
+                narrowContributors++;
             }
         }
     }
 
+    /// <summary>The PicoTalk mix for <paramref name="peerId"/>; see <see cref="WriteMix(ushort, bool, Span{byte}, out bool)"/>.</summary>
+    public int WriteMix(ushort peerId, Span<byte> destination) => WriteMix(peerId, wide: false, destination, out _);
+
     /// <summary>
-    /// Writes the AudioFrame payload for <paramref name="peerId"/> after a <see cref="Tick"/>: the
-    /// others' sum, then their tags. Returns its size, or 0 if the peer is unknown.
+    /// Writes the mix for <paramref name="peerId"/> after a <see cref="Tick"/>: the others' sum,
+    /// then their tags. <paramref name="wide"/>: the peer speaks WideAudio; it gets a wide mix
+    /// (<paramref name="wroteWide"/>) if every other contributor sent a wide frame, else a PicoTalk
+    /// AudioFrame payload. Returns its size, or 0 if the peer is unknown.
     /// </summary>
-    public int WriteMix(ushort peerId, Span<byte> destination)
+    public int WriteMix(ushort peerId, bool wide, Span<byte> destination, out bool wroteWide)
     {
+        wroteWide = false;
         int own = Find(peerId);
         if (own < 0)
         {
@@ -191,7 +254,12 @@ public sealed class AudioMixer
         }
 
         bool subtractOwn = contributing[own];
-        int size = AudioFrame.SamplesSize + ((contributors - (subtractOwn ? 1 : 0)) * AudioTag.Size);
+        int others = contributors - (subtractOwn ? 1 : 0);
+        int othersNarrow = narrowContributors - (subtractOwn && !currentWide[own] ? 1 : 0);
+        wroteWide = wide && othersNarrow == 0;
+        int tagSize = wroteWide ? WideAudioTag.Size : AudioTag.Size;
+        int header = wroteWide ? WideAudioFrame.HeaderSize : AudioFrame.SamplesSize;
+        int size = header + (others * tagSize);
         if (destination.Length < size)
         {
             throw new ArgumentException($"needs {size} bytes", nameof(destination));
@@ -200,26 +268,59 @@ public sealed class AudioMixer
         var ownFrame = current.AsSpan(own * FrameSize, FrameSize);
         for (int i = 0; i < Samples; i++)
         {
-            ushort value = total[i];
+            uint value = total[i];
             if (subtractOwn)
             {
-                value -= BinaryPrimitives.ReadUInt16LittleEndian(ownFrame[(2 * i)..]);
+                value -= BinaryPrimitives.ReadUInt32LittleEndian(ownFrame[(4 * i)..]);
             }
 
-            BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], value);
+            if (wroteWide)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(destination[(4 * i)..], value);
+            }
+            else
+            {
+                BinaryPrimitives.WriteUInt16LittleEndian(destination[(2 * i)..], unchecked((ushort)value));
+            }
         }
 
-        int at = AudioFrame.SamplesSize;
+        if (wroteWide)
+        {
+            ulong mac = subtractOwn && currentWide[own] ? Gf61.Sub(totalMac, Gf61.Reduce(WideAudioFrame.MacOf(ownFrame))) : totalMac;
+            BinaryPrimitives.WriteUInt64BigEndian(destination[WideAudioFrame.MacOffset..], mac);
+        }
+
+        int at = header;
         for (int slot = 0; slot < MaxPeers; slot++)
         {
             if (contributing[slot] && slot != own)
             {
-                current.AsSpan((slot * FrameSize) + AudioFrame.SamplesSize, AudioTag.Size).CopyTo(destination[at..]);
-                at += AudioTag.Size;
+                // The narrow tag is the first six bytes of the wide one.
+                current.AsSpan((slot * FrameSize) + WideAudioFrame.HeaderSize, tagSize).CopyTo(destination[at..]);
+                at += tagSize;
             }
         }
 
         return at;
+    }
+
+    /// <summary>The queue entry for a new frame of <paramref name="slot"/>, dropping the oldest if full.</summary>
+    private AudioEnqueueResult Reserve(int slot, bool wide, out Span<byte> frame)
+    {
+        var result = AudioEnqueueResult.Queued;
+        if (count[slot] == QueueDepth)
+        {
+            head[slot] = (head[slot] + 1) % QueueDepth;
+            count[slot]--;
+            DroppedFrames++;
+            result = AudioEnqueueResult.QueuedDroppedOldest;
+        }
+
+        int index = (slot * QueueDepth) + ((head[slot] + count[slot]) % QueueDepth);
+        queuedWide[index] = wide;
+        frame = queues.AsSpan(index * FrameSize, FrameSize);
+        count[slot]++;
+        return result;
     }
 
     private int Find(ushort peerId)

@@ -2,12 +2,19 @@ using System.Buffers.Binary;
 
 namespace PicoTalk.Protocol.Rooms;
 
-/// <summary>The packet types of PicoTalk v0.0.20 (PICOTALK.md "Framing").</summary>
+/// <summary>The packet types of PicoTalk v0.0.20 (PICOTALK.md "Framing"), and ours.</summary>
 public enum RoomPacketType : byte
 {
     AudioFrame = 1,
     Json = 2,
     Binary = 3,
+
+    /// <summary>
+    /// Ours (WideAudio, <see cref="WideAudioFrame"/>): sent only between a member of ours and our
+    /// server, both of which announced WideAudio, so no PicoTalk program ever reads it. Far from
+    /// PicoTalk's 1..3 so that a later PicoTalk type would not collide with it.
+    /// </summary>
+    WideAudioFrame = 0x10,
 }
 
 /// <summary>What a stream reader made of the bytes so far.</summary>
@@ -81,7 +88,7 @@ public readonly ref struct RoomPacket
 
     public int Size => HeaderSize + Payload.Length;
 
-    public static bool IsKnownType(byte type) => type is >= (byte)RoomPacketType.AudioFrame and <= (byte)RoomPacketType.Binary;
+    public static bool IsKnownType(byte type) => type is (>= (byte)RoomPacketType.AudioFrame and <= (byte)RoomPacketType.Binary) or (byte)RoomPacketType.WideAudioFrame;
 
     /// <summary>
     /// Reads the first packet of a byte stream (TCP) or of a WebSocket message. The header is checked

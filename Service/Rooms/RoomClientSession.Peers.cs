@@ -117,9 +117,9 @@ public sealed partial class RoomClientSession
 
             if (packet.Src == RoomMembership.Server)
             {
-                if (packet.Type == RoomPacketType.AudioFrame)
+                if (packet.Type is RoomPacketType.AudioFrame or RoomPacketType.WideAudioFrame)
                 {
-                    HandleMix(packet.Payload);
+                    HandleMix(packet.Type, packet.Payload);
                 }
                 else if (packet.Type == RoomPacketType.Json && RoomMessage.TryParse(packet.Payload, out var message))
                 {
@@ -181,6 +181,7 @@ public sealed partial class RoomClientSession
                 if (_peers.Remove(peerId, out var gone))
                 {
                     gone.Dispose();
+                    AudioMemberLeft(peerId); // KeyRotation: a new audio key the leaver never gets
                 }
 
                 break;
@@ -252,7 +253,7 @@ public sealed partial class RoomClientSession
             link.Verified = true;
             // Vouch for it (the server heeds us once we are authenticated), then our name and audio key.
             Enqueue(Packets.Json(UserId, RoomMembership.Server, RoomMembership.PeerEvent(RoomMessage.PeerAuthenticated, link.Id)));
-            SendToPeer(link, new RoomMessage { UserName = _options.UserName, AudioEncryptionKey = AudioKey.ToHex(_audioKey) });
+            SendToPeer(link, AudioKeyMessage());
             return;
         }
 
@@ -264,7 +265,8 @@ public sealed partial class RoomClientSession
         if (message.AudioEncryptionKey is not null && AudioKey.TryParseHex(message.AudioEncryptionKey, out byte[] key))
         {
             link.AudioKey = key;
-            link.UserName = message.UserName;
+            link.UserName = message.UserName ?? link.UserName;
+            AcceptAudioKey(link.Id, message, key);
         }
 
         if (message.ChatMessage is { } chat)

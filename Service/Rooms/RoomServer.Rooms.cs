@@ -23,7 +23,10 @@ public sealed partial class RoomServer
             return true;
         }
 
-        switch (room.Membership.Route(connection.PeerId, packet.Dst, packet.Type))
+        // A wide frame follows the rules of PicoTalk's AudioFrame: to the mixer only, from a member
+        // who is authenticated (RoomMembership.Route), never forwarded to a peer.
+        var routeAs = packet.Type == RoomPacketType.WideAudioFrame ? RoomPacketType.AudioFrame : packet.Type;
+        switch (room.Membership.Route(connection.PeerId, packet.Dst, routeAs))
         {
             case RouteVerdict.Forward:
                 room.Members[packet.Dst].Enqueue(Packets.Make(packet.Type, connection.PeerId, packet.Dst, packet.Payload));
@@ -42,10 +45,14 @@ public sealed partial class RoomServer
     /// <summary>Audio for the mixer, a vouch, or the transport choice.</summary>
     private void ToServer(ServerRoomConnection connection, ServerRoom room, RoomPacket packet)
     {
-        if (packet.Type == RoomPacketType.AudioFrame)
+        if (packet.Type is RoomPacketType.AudioFrame or RoomPacketType.WideAudioFrame)
         {
-            // Route let it through only for an authenticated member, which is in the mixer.
-            if (room.Mixer.Enqueue(connection.PeerId, packet.Payload) is not (AudioEnqueueResult.Queued or AudioEnqueueResult.QueuedDroppedOldest))
+            // Route let it through only for an authenticated member, which is in the mixer. Wide
+            // frames only from a member that announced WideAudio (it alone is sent wide mixes).
+            var result = packet.Type == RoomPacketType.AudioFrame ? room.Mixer.Enqueue(connection.PeerId, packet.Payload)
+                : (connection.Extensions & RoomExtensions.WideAudio) != 0 ? room.Mixer.EnqueueWide(connection.PeerId, packet.Payload)
+                : AudioEnqueueResult.Malformed;
+            if (result is not (AudioEnqueueResult.Queued or AudioEnqueueResult.QueuedDroppedOldest))
             {
                 Counters.Dropped++;
             }
@@ -186,7 +193,17 @@ public sealed partial class RoomServer
         }
     }
 
-    /// <summary>Every 32 ms: one mix for each authenticated member (the others' frames and tags), over UDP if it chose UDP.</summary>
+    /// <summary>
+    /// Test hook, never set outside tests: changes the mix payload a member is about to be sent
+    /// (peer id, whether it is wide, the payload), playing a server that adds a signal to the mix
+    /// (issue 7: members of ours must detect it).
+    /// </summary>
+    internal MixTamperer? MixTamper { get; set; }
+
+    internal delegate void MixTamperer(ushort peerId, bool wide, Span<byte> payload);
+
+    /// <summary>Every 32 ms: one mix for each authenticated member (the others' frames and tags), over UDP if it chose UDP;
+    /// wide (WideAudioFrame) for a member of ours whose mix holds only wide frames, else PicoTalk's AudioFrame.</summary>
     private void Tick(ServerRoom room)
     {
         lock (_gate)
@@ -204,8 +221,10 @@ public sealed partial class RoomServer
                     continue;
                 }
 
-                int size = room.Mixer.WriteMix(peerId, room.MixBuffer.AsSpan(RoomPacket.HeaderSize));
-                RoomPacket.WriteHeader(RoomPacketType.AudioFrame, RoomMembership.Server, peerId, size, room.MixBuffer);
+                bool wantsWide = (member.Extensions & RoomExtensions.WideAudio) != 0;
+                int size = room.Mixer.WriteMix(peerId, wantsWide, room.MixBuffer.AsSpan(RoomPacket.HeaderSize), out bool wide);
+                MixTamper?.Invoke(peerId, wide, room.MixBuffer.AsSpan(RoomPacket.HeaderSize, size));
+                RoomPacket.WriteHeader(wide ? RoomPacketType.WideAudioFrame : RoomPacketType.AudioFrame, RoomMembership.Server, peerId, size, room.MixBuffer);
                 var inner = room.MixBuffer.AsSpan(0, RoomPacket.HeaderSize + size);
                 if (member.UseUdp && member.UdpEndpoint is not null)
                 {

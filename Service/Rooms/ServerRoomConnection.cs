@@ -14,8 +14,8 @@ internal sealed class ServerRoomConnection
     private readonly Channel<QueuedPacket> _queue = Channel.CreateBounded<QueuedPacket>(
         new BoundedChannelOptions(RoomServerLimits.SendQueuePackets) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    /// <summary>The largest mix: the header, a frame and the tags of a full room's other members.</summary>
-    private const int MixBufferSize = RoomPacket.HeaderSize + AudioFrame.SamplesSize + ((RoomServerLimits.MaxMembersPerRoom - 1) * AudioTag.Size);
+    /// <summary>The largest mix: the header, a wide frame (the larger kind) and the wide tags of a full room's other members.</summary>
+    private const int MixBufferSize = RoomPacket.HeaderSize + WideAudioFrame.HeaderSize + ((RoomServerLimits.MaxMembersPerRoom - 1) * WideAudioTag.Size);
 
     /// <summary>Mix buffers not in the queue (at most the queue's bound plus the one being written).</summary>
     private readonly Stack<byte[]> _freeMixBuffers = new(RoomServerLimits.SendQueuePackets + 1);
@@ -48,7 +48,8 @@ internal sealed class ServerRoomConnection
 
     public ushort PeerId { get; set; }
 
-    /// <summary>The extensions this member announced in its join that we serve too (none for a PicoTalk client).</summary>
+    /// <summary>The extensions this member announced in its join that we serve too (none for a PicoTalk client);
+    /// WideAudio here means it sends WideAudioFrame and is sent wide mixes.</summary>
     public RoomExtensions Extensions { get; set; }
 
     public uint StreamId { get; set; }

@@ -117,6 +117,10 @@ public sealed class RoomServerAudioTests
             }
         }
 
+        // Members of ours on our server: every mix was wide and passed its integrity check.
+        Assert.All(clients, c => Assert.True(c.VerifiedMixes > 0 && c.UnverifiedMixes == 0 && c.IntegrityFailures == 0,
+            $"{c.UserId}: {c.VerifiedMixes} verified, {c.UnverifiedMixes} unverified, {c.IntegrityFailures} altered"));
+
         Assert.Equal(count - 1, clients[0].SendChat(chat));
         var deadline = DateTime.UtcNow + RoomTestHarness.Deadline;
         while (chats.Count < count - 1 && DateTime.UtcNow < deadline)
