@@ -78,16 +78,6 @@ public sealed partial class RoomClientSession : IAudioKeyRing
     /// <summary>True if our audio goes in wide lanes with an integrity tag (we and the server speak WideAudio).</summary>
     public bool WideAudio => (ServerExtensions & RoomExtensions.WideAudio) != 0;
 
-    /// <summary>
-    /// Test hook: the Argon2id cost of the stretched password the integrity key comes from, for
-    /// every session of the process (null: <see cref="StretchedPassword.Interactive"/>). Every
-    /// member must use the same cost or their integrity keys differ, so it cannot be set per
-    /// session after the join (the first mix may already have needed the key); the Service test
-    /// assembly sets cheap limits once in a module initializer. When the session derives its
-    /// stretched password at connect time from an option, that one replaces this.
-    /// </summary>
-    internal static PasswordStretchLimits? TestStretchLimits { get; set; }
-
     /// <summary>Test hook: every mix payload as received, before it is opened.</summary>
     internal Action<RoomPacketType, byte[]>? MixTap { get; set; }
 
@@ -207,17 +197,13 @@ public sealed partial class RoomClientSession : IAudioKeyRing
         }
     }
 
-    /// <summary>Under the lock: the integrity key, from the stretched room password (derived once).</summary>
-    private MixMac MixKey()
-    {
-        if (_mixMac is null)
-        {
-            using var stretched = StretchedPassword.Derive(_options.Password, RoomId.FromName(_options.RoomName), TestStretchLimits ?? StretchedPassword.Interactive);
-            _mixMac = MixMac.From(stretched);
-        }
-
-        return _mixMac;
-    }
+    /// <summary>
+    /// Under the lock: the integrity key, from the password stretched at connect (ConnectAsync
+    /// stretches it whenever we announce WideAudio, so a session that speaks WideAudio with the
+    /// server has it).
+    /// </summary>
+    private MixMac MixKey() =>
+        _mixMac ??= MixMac.From(_stretchedPassword ?? throw new InvalidOperationException("WideAudio without a stretched password"));
 
     /// <summary>Under the lock: open a mix (wide or PicoTalk), hand it on, then send our next frame.</summary>
     private void HandleMix(RoomPacketType type, ReadOnlySpan<byte> payload)
