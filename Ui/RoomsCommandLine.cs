@@ -100,9 +100,16 @@ public static class RoomsCommandLine
         }
 
         output.WriteLine($"talking: {(status.Talking ? "yes" : "no")}");
+        if (status.Audio is { } audio)
+        {
+            output.WriteLine(audio.WideAudio
+                ? $"audio: wide lanes, mix checked ({audio.VerifiedMixes} checked, {audio.UncheckedMixes} unchecked with a PicoTalk member, {audio.AlteredMixes} altered by the server, {audio.LostMixes} lost), key #{audio.KeyEpoch}"
+                : $"audio: PicoTalk frames, the mix cannot be checked ({audio.UncheckedMixes} mixes), key #{audio.KeyEpoch}");
+        }
+
         foreach (var member in status.Members)
         {
-            output.WriteLine($"member {member.Id}: {member.Name ?? "(no name yet)"}{(member.Verified ? "" : " (not verified)")}");
+            output.WriteLine($"member {member.Id}: {member.Name ?? "(no name yet)"}{(member.Verified ? "" : member.WrongPassword ? " (wrong password)" : " (not verified)")}");
         }
     }
 
@@ -113,6 +120,7 @@ public static class RoomsCommandLine
             s.State == RoomStates.Idle ? "room: left" : $"room: {s.State} {s.Room} on {s.Server}",
         RoomsNames.ChatEvent when evt.ReadData(ControlJsonContext.Default.RoomChatEventData) is var c =>
             $"room chat: {c.Name ?? $"member {c.From}"}: {c.Text}",
+        RoomsNames.WarningEvent when evt.ReadData(ControlJsonContext.Default.RoomWarningEventData) is var w => w.Text,
         _ => null,
     };
 }

@@ -46,4 +46,5 @@ namespace PicoTalk.Protocol.Control;
 [JsonSerializable(typeof(RoomsArgs))]
 [JsonSerializable(typeof(RoomStatus))]
 [JsonSerializable(typeof(RoomChatEventData))]
+[JsonSerializable(typeof(RoomWarningEventData))]
 public sealed partial class ControlJsonContext : JsonSerializerContext;

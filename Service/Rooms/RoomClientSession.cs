@@ -314,9 +314,9 @@ public sealed partial class RoomClientSession : IAsyncDisposable
         {
             _udp!.Send(datagram);
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Lost like any datagram.
+            // Lost like any datagram (or the session is closing and the socket went first).
         }
     }
 

@@ -176,7 +176,7 @@ public sealed partial class RoomController
     public RoomStatus Status()
     {
         _loop.AssertOnLoop();
-        var members = _session?.Members.Select(m => new RoomMemberEntry(m.PeerId, m.UserName, m.Verified && !m.WrongPassword)).ToList() ?? [];
+        var members = _session?.Members.Select(m => new RoomMemberEntry(m.PeerId, m.UserName, m.Verified && !m.WrongPassword, m.WrongPassword)).ToList() ?? [];
         return new RoomStatus(
             _state switch
             {
@@ -190,7 +190,10 @@ public sealed partial class RoomController
             members,
             _talking,
             _session is null ? null : _keyPin,
-            _foundOnDht ? "dht" : null);
+            _foundOnDht ? "dht" : null,
+            _session is null ? null : _request?.UserName,
+            _session is { } session ? new RoomAudioProtection(session.WideAudio, session.VerifiedMixes, session.UnverifiedMixes,
+                session.IntegrityFailures, session.LostFrames, session.KeyEpoch) : null);
     }
 
     /// <summary>"host:port", "[v6]:port", or "dht" while a join by name looks for the server.</summary>
@@ -245,7 +248,11 @@ public sealed partial class RoomController
         {
             string random = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
             await using var probe = await RoomClientSession.ConnectAsync(
-                Options(request with { Transport = RoomTransport.Tcp }, "key-probe-" + random, random, null), CancellationToken.None).ConfigureAwait(false);
+                Options(request with { Transport = RoomTransport.Tcp }, "key-probe-" + random, random, null) with
+                {
+                    // The probe only reads the server's key: plain PicoTalk skips stretching a throwaway password.
+                    Extensions = PicoTalk.Protocol.Rooms.RoomExtensions.None,
+                }, CancellationToken.None).ConfigureAwait(false);
             now = RoomServerPins.Fingerprint(probe.ServerIdentityKey);
         }
         catch (Exception e) when (e is RoomClientException or IOException or System.Net.Sockets.SocketException or TimeoutException
@@ -303,6 +310,7 @@ public sealed partial class RoomController
 
         _session = session;
         session.ChatReceived += (from, text) => _loop.Post(() => OnChat(session, from, text));
+        session.Warning += text => _loop.Post(() => OnWarning(session, text));
         session.StateChanged += state => _loop.Post(() => OnSessionState(session, state));
         _ = session.Settled.ContinueWith(t => _loop.Post(() => Settled(generation, session, t.Result, done)), TaskScheduler.Default);
     }
@@ -339,6 +347,15 @@ public sealed partial class RoomController
         {
             _log($"rooms: the server closed room '{_request!.Room}'");
             _ = TearDown("closed");
+        }
+    }
+
+    private void OnWarning(RoomClientSession session, string text)
+    {
+        if (session == _session)
+        {
+            _log(text);
+            _publish(ControlEvent.Create(RoomsNames.WarningEvent, new RoomWarningEventData(text), ControlJsonContext.Default.RoomWarningEventData));
         }
     }
 

@@ -78,6 +78,9 @@ public sealed partial class RoomsTests(Chromium chromium)
             // page asks again with the live feed's status ticks).
             await Expect(hostPage.Locator("li.member.verified[data-name=\"Bee\"]")).ToBeVisibleAsync();
             await Expect(guestPage.Locator("li.member.verified[data-name=\"Ay\"]")).ToBeVisibleAsync();
+            // Both are ours on our server: wide lanes with a checked mix, nothing altered.
+            await Expect(guestPage.Locator("#room-audio")).ToContainTextAsync("mix checked");
+            await Expect(guestPage.Locator("#room-audio")).Not.ToContainTextAsync("ALTERED");
 
             // Chat, live both ways.
             await guestPage.Locator("#chat-text").FillAsync("hello from the gate");

@@ -66,6 +66,16 @@ async function join(body) {
   showJoinError(result);
 }
 
+// What protects the room's audio (our extensions): checked mixes carry an integrity tag the server
+// cannot forge; a PicoTalk member or server in the path leaves them unchecked.
+function audioText(audio) {
+  if (!audio) return '–';
+  const altered = audio.altered_mixes > 0 ? `, ${audio.altered_mixes} ALTERED by the server (not played)` : '';
+  return audio.wide_audio
+    ? `mix checked: ${audio.verified_mixes} checked, ${audio.unchecked_mixes} unchecked${altered}; key #${audio.key_epoch}`
+    : `PicoTalk frames, the mix cannot be checked; key #${audio.key_epoch}`;
+}
+
 function memberItem(member) {
   const li = document.createElement('li');
   li.className = 'member' + (member.verified ? ' verified' : ' unverified');
@@ -76,7 +86,7 @@ function memberItem(member) {
   const badge = document.createElement('span');
   badge.className = 'badge';
   // verified: it proved the room's password to us; otherwise it has not (yet), or used a wrong one.
-  badge.textContent = member.verified ? 'verified' : 'not verified (wrong password?)';
+  badge.textContent = member.verified ? 'verified' : member.wrong_password ? 'wrong password' : 'not verified yet';
   li.append(name, ' ', badge);
   return li;
 }
@@ -93,6 +103,7 @@ function showRoom(status) {
   PT.text('room-name', status.room || '');
   PT.text('room-server-shown', status.server || '–');
   PT.text('room-key', status.server_key_fingerprint || '–');
+  PT.text('room-audio', audioText(status.audio));
   const list = el('room-members');
   list.replaceChildren(...(status.members || []).map(memberItem));
   el('room-members-empty').hidden = (status.members || []).length > 0;

@@ -59,6 +59,30 @@ public sealed class RoomControllerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Status_ShowsOurNameAndTheCheckedMix_AnAlteredMixIsAWarningEvent()
+    {
+        var alice = await JoinMemberAsync("right");
+        Assert.Null((await JoinAsync("right")).ErrorCode);
+        var status = await PollAsync(() => _controller.Status(), s => s.Audio is { VerifiedMixes: > 5 });
+        Assert.Equal("pico", status.Name);
+        Assert.True(status.Audio!.WideAudio);
+        Assert.Equal((0, 0), (status.Audio.AlteredMixes, status.Audio.KeyEpoch));
+
+        // The server adds to every mix the appliance gets: a room_warning event and the count.
+        _harness.Server.MixTamper = (peerId, wide, payload) =>
+        {
+            if (peerId != alice.UserId)
+            {
+                payload[0] ^= 1;
+            }
+        };
+        var warning = await PollAsync(() => _events.FirstOrDefault(e => e.Event == RoomsNames.WarningEvent), e => e is not null);
+        _harness.Server.MixTamper = null;
+        Assert.Equal("room: the server altered the mix", warning!.ReadData(ControlJsonContext.Default.RoomWarningEventData).Text);
+        Assert.True((await _loop.InvokeAsync(_controller.Status)).Audio!.AlteredMixes > 0);
+    }
+
+    [Fact]
     public async Task Close_LeavesTheRoom_AndClosesTheConnection()
     {
         var alice = await JoinMemberAsync("right");
