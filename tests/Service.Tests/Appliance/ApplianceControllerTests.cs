@@ -125,6 +125,10 @@ public sealed class ApplianceControllerTests
         rig.Appliance.Release(ApplianceButton.Ptt);
         rig.World.Run(TimeSpan.FromMilliseconds(100));
         Assert.Equal([true, false], talking);
+        // Still in the room: the call LED stays on, as in a call; off once the room is left.
+        Assert.Equal(LedPattern.On, rig.Appliance.CallLed.Pattern);
+        inRoom = false;
+        rig.Appliance.RoomChanged();
         Assert.Equal(LedPattern.Off, rig.Appliance.CallLed.Pattern);
     }
 
